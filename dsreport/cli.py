@@ -84,6 +84,34 @@ def _count_versions(catalog: Path) -> int:
 
 
 @cli.command()
+@CATALOG_ARG
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site (default: [build] output in dsreport.toml, else ./site).",
+)
+@click.option("--base-url", help="Public URL the site will be published at.")
+def build(catalog: Path, output: Path | None, base_url: str | None) -> None:
+    """Build the static site of CATALOG (default: the current folder).
+
+    Incremental: files that did not change are not rewritten. Atomic: the site is written aside
+    and swapped in at the end, so a failed build leaves the previous site whole.
+    """
+    from dsreport.build import build_site
+    from dsreport.catalog.load import load_config
+
+    target = output or Path(load_config(catalog).build.output)
+    result = build_site(catalog, target, base_url=base_url)
+    index = (result.output / "index.html").resolve()
+    click.echo(
+        f"Built {result.files} files into {click.format_filename(result.output)} "
+        f"({len(result.rewritten)} written, {result.files - len(result.rewritten)} unchanged)."
+    )
+    click.echo(f"Open {index.as_uri()}")
+
+
+@cli.command()
 @click.option(
     "--kind",
     type=click.Choice(["dataset", "version", "entry", "config"]),

@@ -130,6 +130,11 @@ def _load_config(scan: _Scan) -> CatalogConfig:
         return CatalogConfig()
 
 
+def load_config(root: Path) -> CatalogConfig:
+    """The catalog's ``dsreport.toml`` (defaults when absent; problems are reported by load)."""
+    return _load_config(_Scan(root)) if root.is_dir() else CatalogConfig()
+
+
 def _find_manifest(scan: _Scan, folder: Path) -> Path | None:
     found = [folder / name for name in MANIFEST_NAMES if (folder / name).exists()]
     if len(found) == 1:

@@ -1,0 +1,1 @@
+"""Rendering: models in, page data and markup out (no catalog I/O here)."""
