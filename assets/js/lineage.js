@@ -93,17 +93,16 @@
     layout.nodes.forEach(function (n) {
       var kind = n[0], id = n[1], x = n[2], y = n[3], w = n[4], h = n[5], hidden = n[6];
       if (kind === "more") {
-        svg.appendChild(DS.svg("g", { "class": "node more", tabindex: "0", role: "button", "data-more": "1",
-          "aria-label": "Show " + hidden + " more versions" }, [
+        svg.appendChild(DS.svg("g", { "class": "node more", tabindex: "0", role: "button", "data-more": "1" }, [
           DS.svg("rect", { x: x, y: y, width: w, height: h, rx: 6 }),
-          DS.svg("text", { x: x + 10, y: y + 20, text: "\u22ef " + hidden + " more versions" })
+          DS.svg("text", { x: x + 10, y: y + 20, text: "\u22ef " + hidden + " more versions (expand)" })
         ]));
         return;
       }
       var row = self.rowOf(id) || { name: id, version: "", size: null, updated: "" };
       var classes = "node " + kind + (row.archived ? " archived" : "") + (id === selectedId && kind !== "stub" ? " selected" : "");
-      var node = DS.svg("g", { "class": classes, tabindex: "0", role: "button", "data-vid": id,
-        "aria-label": "Select version " + row.name + " " + row.version }, [
+      /* The button's name comes from its visible text; the <title> shows the full name on hover. */
+      var node = DS.svg("g", { "class": classes, tabindex: "0", role: "button", "data-vid": id }, [
         DS.svg("title", { text: row.name + " " + row.version }),
         DS.svg("rect", { x: x, y: y, width: w, height: h, rx: 6 })
       ]);

@@ -146,7 +146,7 @@
     });
 
     /* ---- select-all menu: All, None, Filtered ---- */
-    var selectMenu = DS.el("span", { "class": "menu" }, [
+    var selectMenu = DS.el("div", { "class": "menu" }, [
       DS.el("button", { type: "button", "aria-haspopup": "true", "aria-expanded": "false", "aria-controls": "select-list", text: "Select \u25be" }),
       DS.el("ul", { "class": "menu-list", id: "select-list", hidden: true }, [
         DS.el("li", null, [DS.el("button", { type: "button", "data-select": "all", text: "All" })]),
