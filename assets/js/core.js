@@ -104,7 +104,8 @@
       return sign + text + " " + UNITS[unit];
     },
     signedSize: function (bytes) { return (bytes > 0 ? "+" : "") + DS.fmt.size(bytes); },
-    number: function (n) { return Number(n).toLocaleString("en-US"); },
+    /* Thousands separators without toLocaleString, which costs ~40 µs a call through ICU. */
+    number: function (n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); },
     time: function (iso) {
       var d = new Date(iso);
       if (isNaN(d.getTime())) { return iso; }

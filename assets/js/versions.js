@@ -311,5 +311,6 @@
     var initial = fromHash();
     if (initial && byId[initial]) { select(initial, true); }
     else if (rows.length) { select(rows[0].id, true); }
+    if (window.performance && performance.mark) { performance.mark("ds-dataset-ready"); }
   });
 })();

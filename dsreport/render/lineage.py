@@ -22,6 +22,8 @@ from typing import Any
 
 import pydot
 
+from dsreport.errors import DsreportError
+
 WINDOW = 60
 MAX_RUN = 6
 NODE_W, NODE_H = 2.7, 0.95  # inches: room for name, version and size, updated time, button
@@ -145,7 +147,12 @@ def plan_windows(
 
 
 def _plain_layout(graph: pydot.Dot) -> str:
-    out = graph.create(prog="dot", format="plain")
+    try:
+        out = graph.create(prog="dot", format="plain")
+    except FileNotFoundError:
+        raise DsreportError(
+            "Graphviz's 'dot' was not found: install Graphviz (Debian: apt-get install graphviz)"
+        ) from None
     return out.decode("utf-8") if isinstance(out, bytes) else str(out)
 
 

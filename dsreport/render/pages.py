@@ -79,6 +79,9 @@ def csv_row(row: dict[str, Any]) -> list[object]:
     ]
 
 
+SERVER_ROWS = 200
+"""Rows rendered into the page itself (without JavaScript); the script lists them all."""
+
 CSV_HEADER = ["id", *(label for _key, label in VERSION_COLUMNS)]
 
 
@@ -189,7 +192,7 @@ def dataset_outputs(ctx: BuildContext, slug: str, cache: LayoutCache) -> Iterato
                 view=view,
                 rows=listed,
                 total=len(rows),
-                shown_limit=500,
+                shown_limit=SERVER_ROWS,
                 selected=selected,
                 layout=layout,
                 by_id=by_id,

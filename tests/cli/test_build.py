@@ -147,3 +147,23 @@ def test_example_builds(run: Run, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     status = json.loads((tmp_path / "site" / ".dsreport-build.json").read_text())
     assert len(status["files"]) > 50
+
+
+def test_missing_graphviz_is_one_clear_line(
+    run: Run, small: CatalogBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-bin"))
+    result = run("build", small.root, "-o", tmp_path / "site")
+    assert result.exit_code == 1
+    assert "Graphviz's 'dot' was not found" in result.stderr
+    assert not (tmp_path / "site").exists()
+
+
+def test_progress_is_quiet_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dsreport import progress
+
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("CI", "true")
+    assert not progress.progress_wanted()
+    monkeypatch.delenv("CI")
+    assert progress.progress_wanted()
