@@ -167,3 +167,28 @@ def test_progress_is_quiet_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not progress.progress_wanted()
     monkeypatch.delenv("CI")
     assert progress.progress_wanted()
+
+
+def test_rebuild_reads_only_new_manifests(
+    run: Run, small: CatalogBuilder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dsreport import summary
+
+    site = tmp_path / "site"
+    run("build", small.root, "-o", site)
+    reads: list[str] = []
+    original = summary.read_content
+    monkeypatch.setattr(
+        summary, "read_content", lambda catalog, vid: reads.append(vid) or original(catalog, vid)
+    )
+    run("build", small.root, "-o", site)
+    assert reads == []
+    small.version("pets", "v3", {"a.txt": "a3"}, parents=["v2"], version="1.2.0")
+    run("build", small.root, "-o", site)
+    assert sorted(reads) == ["v2", "v3"]
+    # Changing a manifest invalidates its summary and its descendants'.
+    reads.clear()
+    manifest = small.root / "pets" / "versions" / "v1" / "manifest.jsonl"
+    manifest.write_bytes(manifest.read_bytes())
+    run("build", small.root, "-o", site)
+    assert sorted(reads) == ["v1", "v2", "v3"]
