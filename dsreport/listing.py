@@ -110,14 +110,14 @@ def render_rows(
         ).rstrip("\n")
     columns = [
         Column("DATASET", min_width=8),
-        Column("ID", shrink=2, middle=True, min_width=12),
+        Column("ID", shrink=3, middle=True, min_width=12),
         Column("NAME"),
         Column("VERSION", shrink=2, min_width=7),
         Column("TAGS"),
-        Column("SIZE", align="right", shrink=0),
-        Column("FILES", align="right", shrink=0),
-        Column("UPDATED", shrink=2, min_width=10),
-        Column("STATUS", min_width=6),
+        Column("SIZE", align="right", shrink=0, drop=1),
+        Column("FILES", align="right", shrink=0, drop=3),
+        Column("UPDATED", shrink=2, min_width=10, drop=2),
+        Column("STATUS", min_width=6, drop=4),
         Column("ARCHIVED", shrink=0),
     ]
     cells = [

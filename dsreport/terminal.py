@@ -70,10 +70,13 @@ class Column:
     header: str
     align: Literal["left", "right"] = "left"
     shrink: int = 1
-    """0: never shrinks (numbers); 1: shrinks first (names, tags); 2: shrinks last (ids)."""
+    """0: never shrinks (numbers); 1: shrinks first (names, tags); 2: later; 3: last (ids)."""
     middle: bool = False
     """Cut in the middle rather than at the end (paths, ids)."""
     min_width: int = 6
+    drop: int = 0
+    """0: always shown; otherwise the column is left out when the table cannot fit without
+    cutting a column of rank 3 (ids), highest ``drop`` first."""
 
 
 def terminal_width(default: int = 100) -> int:
@@ -85,7 +88,7 @@ def _fit(columns: Sequence[Column], natural: list[int], width: int) -> list[int]
     """Column widths that fit *width*: shrink the widest column of the most willing rank first."""
     widths = list(natural)
     excess = sum(widths) + len(GAP) * (len(widths) - 1) - width
-    for rank in (1, 2):
+    for rank in (1, 2, 3):
         while excess > 0:
             candidates = [
                 i
@@ -106,18 +109,37 @@ def _fit(columns: Sequence[Column], natural: list[int], width: int) -> list[int]
     return widths
 
 
+def _narrowest(columns: Sequence[Column], natural: Sequence[int]) -> int:
+    """Width of the table with every column of rank 1 and 2 at its narrowest."""
+    widths = [
+        min(c.min_width, n) if c.shrink in (1, 2) else n
+        for c, n in zip(columns, natural, strict=True)
+    ]
+    return sum(widths) + len(GAP) * (len(widths) - 1)
+
+
 def format_table(columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> str:
     """A table (header row, then *rows*) that fits *width* terminal cells, long cells cut with …
 
-    When even the narrowest layout does not fit, the lines are as narrow as they can be.
+    Columns shrink by rank; when the table cannot fit without cutting a rank-3 column (ids,
+    which people copy), optional columns are left out first. When even the narrowest layout
+    does not fit, the lines are as narrow as they can be.
     """
-    header = [c.header for c in columns]
     cells = [[safe_text(cell) for cell in row] for row in rows]
     natural = [
-        max([cell_width(header[i])] + [cell_width(row[i]) for row in cells])
-        for i in range(len(columns))
+        max([cell_width(c.header)] + [cell_width(row[i]) for row in cells])
+        for i, c in enumerate(columns)
     ]
-    widths = _fit(columns, natural, width)
+    keep = list(range(len(columns)))
+    while _narrowest([columns[i] for i in keep], [natural[i] for i in keep]) > width:
+        optional = [i for i in keep if columns[i].drop]
+        if not optional:
+            break
+        keep.remove(max(optional, key=lambda i: columns[i].drop))
+    columns = [columns[i] for i in keep]
+    cells = [[row[i] for i in keep] for row in cells]
+    header = [c.header for c in columns]
+    widths = _fit(columns, [natural[i] for i in keep], width)
     lines = []
     for row in [header, *cells]:
         parts = []

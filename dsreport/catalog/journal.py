@@ -146,8 +146,10 @@ def _apply(root: Path, txn: Path) -> str:
     touched: set[Path] = set()
     for rel, name in writes:
         staged = txn / name
-        if staged.exists():
-            target = _target(root, rel)
+        target = _target(root, rel)
+        # A folder removed by hand since the commit cannot take its file: skip it rather than
+        # leave a journal that no command could ever finish.
+        if staged.exists() and target.parent.is_dir():
             os.replace(staged, target)
             touched.add(target.parent)
     trash = txn / TRASH

@@ -9,7 +9,6 @@ command writes ``<pid> <command>`` into the lock file, for that message only.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import time
@@ -73,6 +72,10 @@ def catalog_lock(root: Path, command: str, *, wait: float = DEFAULT_WAIT) -> Ite
         finally:
             roots[key] -= 1
         return
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: reading works, changing does not
+        raise DsreportError("changing a catalog needs a POSIX system (fcntl locks)") from None
     path = state_dir(root) / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666)
     try:
@@ -91,6 +94,8 @@ def catalog_lock(root: Path, command: str, *, wait: float = DEFAULT_WAIT) -> Ite
 
 
 def _acquire(fd: int, path: Path, root: Path, wait: float) -> None:
+    import fcntl
+
     deadline = time.monotonic() + max(0.0, wait)
     while True:
         try:

@@ -417,3 +417,21 @@ def test_private_folder_is_ignored_by_git_and_the_loader(run: Run, catalog: Path
     assert (private / ".gitignore").read_text().splitlines()[-1] == "*"
     assert sorted(p.name for p in private.iterdir()) == [".gitignore", "lock"]
     valid(run, catalog)
+
+
+def test_ids_of_several_datasets_without_dataset(run: Run, catalog: Path) -> None:
+    result = run("archive", "o1", "v3", "--catalog", catalog)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "archived  o1 (other 1)",
+        "archived  v3 (pets 1.2.0)",
+        "Archived 2 versions.",
+    ]
+    assert doc(catalog, "o1", "other")["archived"] is True
+    result = run("archive", "v4", "v4", "--catalog", catalog)  # an id given twice counts once
+    assert result.stdout.splitlines()[-1] == "Archived 1 version."
+
+
+def test_wait_must_be_a_number_of_seconds(run: Run, catalog: Path) -> None:
+    result = run("archive", "v3", "--wait", "-1", "--catalog", catalog)
+    assert result.exit_code == 2 and "--wait" in result.stderr

@@ -70,6 +70,27 @@ def test_widths_truncation_and_tables() -> None:
     assert table[1].endswith("12") and "…" in table[1]
 
 
+def test_optional_columns_go_before_ids_are_cut() -> None:
+    columns = [
+        Column("ID", shrink=3, middle=True),
+        Column("NAME"),
+        Column("WHEN", shrink=0, drop=1),
+        Column("STATUS", drop=2),
+    ]
+    rows = [["0123456789abcdef0123", "name", "2026-01-01 10:00", "final"]]
+    assert format_table(columns, rows, 80).split("\n")[0].split() == [
+        "ID",
+        "NAME",
+        "WHEN",
+        "STATUS",
+    ]
+    assert format_table(columns, rows, 46).split("\n")[0].split() == ["ID", "NAME", "WHEN"]
+    narrow = format_table(columns, rows, 30).split("\n")
+    assert narrow[1].split() == ["0123456789abcdef0123", "name"]  # the id is whole
+    tiny = format_table(columns, rows, 20).split("\n")
+    assert "…" in tiny[1].split()[0] and all(cell_width(line) <= 20 for line in tiny)
+
+
 def test_sizes_and_tags_for_people() -> None:
     assert [human_size(n) for n in (0, 999, 1000, 6347177, 27_300_000_000)] == [
         "0 B",
