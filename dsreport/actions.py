@@ -96,12 +96,18 @@ def plan_archive(catalog: Catalog, ids: Sequence[str], *, archived: bool, now: s
 
 
 def check_tags(add: Sequence[str], remove: Sequence[str]) -> None:
-    """Refuse no tag at all, an empty tag, or a tag both added and removed."""
+    """Refuse no tag at all, an empty tag, a tag that is not text, or one both added and
+    removed."""
     if not add and not remove:
         raise DsreportError("give at least one --add TAG or --remove TAG")
     for option, tags in (("--add", add), ("--remove", remove)):
         if any(tag == "" for tag in tags):
             raise DsreportError(f"{option}: a tag cannot be empty")
+        for tag in tags:
+            # Arguments that are not valid UTF-8 reach Python as lone surrogates, which no
+            # JSON document can hold.
+            if any("\ud800" <= c <= "\udfff" for c in tag):
+                raise DsreportError(f"{option}: a tag must be valid UTF-8 text, got {tag!r}")
     both = [t for t in dict.fromkeys(add) if t in remove]
     if both:
         raise DsreportError(f"tags both added and removed: {show_tags(both)}")

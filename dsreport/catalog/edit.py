@@ -58,8 +58,11 @@ class ActionRequest:
 def now_rfc3339() -> str:
     """The current UTC time to the second (``SOURCE_DATE_EPOCH`` wins, for reproducibility)."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else int(time.time())
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+    except (ValueError, OverflowError, OSError):  # unset, not a number, or out of range
+        moment = datetime.fromtimestamp(int(time.time()), timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _load_valid(root: Path) -> Catalog:

@@ -177,6 +177,7 @@ def test_tags_are_stored_literally_and_shown_safely(run: Run, catalog: Path) -> 
         (["--add", ""], "Error: --add: a tag cannot be empty"),
         (["--remove", ""], "Error: --remove: a tag cannot be empty"),
         (["--add", "x", "--remove", "x"], "Error: tags both added and removed: x"),
+        (["--add", "bad\udcff"], "Error: --add: a tag must be valid UTF-8 text, got 'bad\\udcff'"),
     ],
 )
 def test_tag_bad_options(run: Run, catalog: Path, args: list[str], message: str) -> None:

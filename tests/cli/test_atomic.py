@@ -75,17 +75,17 @@ def test_failure_while_staging_changes_nothing(
     run: Run, catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before = snapshot(catalog)
-    real = journal._write_synced
+    real = journal._write_new
     calls = 0
 
-    def failing(path: Path, data: bytes) -> None:
+    def failing(path: Path, data: bytes, *, sync: bool) -> None:
         nonlocal calls
         calls += 1
         if calls == 3:
             raise OSError(28, "No space left on device", str(path))
-        real(path, data)
+        real(path, data, sync=sync)
 
-    monkeypatch.setattr(journal, "_write_synced", failing)
+    monkeypatch.setattr(journal, "_write_new", failing)
     result = run("archive", "v2", "v3", "v4", "--catalog", catalog)
     assert result.exit_code == 1
     assert result.stderr.strip().endswith(": No space left on device")
