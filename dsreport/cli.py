@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from dsreport import __version__
+from dsreport.cli_catalog import COMMANDS as CATALOG_COMMANDS
 
 CATALOG_ARG = click.argument(
     "catalog", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
@@ -164,6 +165,10 @@ def schema(kind: str | None) -> None:
     from dsreport.catalog.schema import catalog_schema
 
     click.echo(json.dumps(catalog_schema(kind), indent=2, ensure_ascii=False))
+
+
+for _command in CATALOG_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:
