@@ -2,7 +2,7 @@
 
 Every CSV dsreport writes (``list``/``diff --format csv`` and the site's downloads) goes through
 :func:`neutralise_cell`, so the rule is the same everywhere: a text cell whose first character
-is ``=``, ``+``, ``-``, ``@``, TAB or CR gets a leading ``'``, which spreadsheet programs show
+is ``=``, ``+``, ``-``, ``@``, TAB, CR or LF gets a leading ``'``, which spreadsheet programs show
 but never evaluate (OWASP's "CSV injection" advice; ``defusedcsv`` misses TAB and CR). Numbers
 are written as numbers, so ``-12`` in a size column stays a number; the same text in a name
 becomes ``'-12``.
@@ -14,7 +14,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 """First characters that make a spreadsheet read a cell as a formula."""
 
 Cell = str | int | float | bool | None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from dsreport.csvsafe import Cell
 from dsreport.lineage import topological_order
 from dsreport.model import Version
 from dsreport.render.context import BuildContext
@@ -65,7 +66,7 @@ def version_row(ctx: BuildContext, version: Version) -> dict[str, Any]:
     }
 
 
-def csv_row(row: dict[str, Any]) -> list[object]:
+def csv_row(row: dict[str, Any]) -> list[Cell]:
     """A versions-list row as CSV cells (id first, then the list's columns)."""
     return [
         row["id"],
