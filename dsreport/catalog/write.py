@@ -71,7 +71,7 @@ def assign_origins(vid: str, entries: Iterable[Entry], base: Content) -> list[En
     *base* is the merged content of the version's parents (empty for a first version).
     """
     new, get = tuple.__new__, base.get
-    result = []
+    result: list[Entry] = []
     append = result.append
     for entry in entries:
         path, size, digest, _, link = entry
