@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from itertools import compress, repeat
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import click
 
@@ -52,6 +52,7 @@ from dsreport.snapshot.preview import write_previews
 from dsreport.snapshot.walk import Skipped, Walk, open_folder, walk_tree
 from dsreport.textsafe import safe_text
 
+_T = TypeVar("_T")
 CHANGES_SHOWN = 10
 """Paths listed per kind of change (added, modified, removed); the rest are counted."""
 
@@ -175,10 +176,28 @@ def take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
         return _take_snapshot(req, console)
 
 
-def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
+@dataclass(frozen=True)
+class _Plan:
+    """Where the snapshot goes, decided before any long work."""
+
+    catalog: Catalog
+    slug: str
+    exists: bool
+    display: str
+    """The dataset's display name."""
+    number: str
+    parents: tuple[str, ...]
+    tags: tuple[str, ...]
+    vid: str
+    data_real: str
+    catalog_real: str
+    notes: list[str]
+
+
+def _make_plan(req: SnapshotRequest) -> _Plan:
+    """Check the request against the catalog: dataset, parents, number, id (or fail at once)."""
     from dsreport.catalog.load import load_catalog
 
-    started = time.monotonic()
     catalog = load_catalog(req.catalog, manifests=False)
     if not req.data_dir.is_dir():
         raise DsreportError("data folder not found (expected a folder)", file=str(req.data_dir))
@@ -198,41 +217,145 @@ def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
             "the data folder is inside the catalog: record a folder outside it",
             file=str(req.data_dir),
         )
-    vid = plan.new_version_id(catalog)
     display = catalog.datasets[slug].meta.name if exists else req.dataset
+    vid = plan.new_version_id(catalog)
+    return _Plan(
+        catalog, slug, exists, display, number, parents, tags, vid, data_real, catalog_real, notes
+    )
 
+
+@dataclass(frozen=True)
+class _Recorded:
+    """The columns of the files recorded (those hashed), in path order."""
+
+    paths: list[str]
+    sizes: list[int]
+    hashes: list[str]
+    sampled: list[int]
+    compressed: list[int]
+
+    @classmethod
+    def of(cls, walk: Walk, content: Content) -> _Recorded:
+        """Keep the rows of *walk* and *content* whose file has a hash."""
+        keep = [digest is not None for digest in content.hashes]
+        every = all(keep)
+
+        def kept(column: list[_T]) -> list[_T]:
+            return column if every else list(compress(column, keep))
+
+        hashes = [digest for digest in content.hashes if digest is not None]
+        return cls(
+            kept(walk.paths),
+            kept(content.sizes),
+            hashes,
+            kept(content.sampled),
+            kept(content.compressed),
+        )
+
+    def entries(self) -> list[Entry]:
+        """Manifest entries without origins yet."""
+        rows = zip(self.paths, self.sizes, self.hashes, repeat(""), repeat(None), strict=False)
+        return list(map(tuple.__new__, repeat(Entry), rows))
+
+
+def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
+    """:func:`take_snapshot`, with the garbage collector paused."""
+    started = time.monotonic()
+    where = _make_plan(req)
     console.info(f"$ {command_line(req)}", dim=True)
     console.info(f"Snapshot started at {_now()}")
     console.info(
-        f"Dataset {safe_text(display)!r} ({slug}{'' if exists else ', new'}), "
-        f"version {safe_text(number)} (id {vid})"
+        f"Dataset {safe_text(where.display)!r} ({where.slug}{'' if where.exists else ', new'}), "
+        f"version {safe_text(where.number)} (id {where.vid})"
     )
-    for pid in parents:
-        parent = catalog.versions[pid]
+    for pid in where.parents:
+        parent = where.catalog.versions[pid]
         console.info(f"Parent: {safe_text(parent.meta.version)} ({pid}, dataset {parent.dataset})")
-    for text in notes:
+    for text in where.notes:
         console.note(text)
 
-    private = req.catalog / PRIVATE_DIR
-    clock = RacyClock(private / "clock", os.stat(data_real).st_dev)
+    walk, content, skipped = _hash_folder(req, where, console)
+    recorded = _Recorded.of(walk, content)
+    parents = [read_content(where.catalog, p) for p in where.parents]
+    base = merge_contents(parents) if parents else {}
+    entries = assign_origins(where.vid, recorded.entries(), base)
+    changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
+    _print_changes(console, changes, bool(parents))
+    size_compressed = estimate_size(
+        recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
+    )
+    sampled_bytes = sum(recorded.sampled)
+    share = sampled_bytes / max(1, sum(recorded.sizes))
+    console.info(
+        f"Compressed size: about {human_size(size_compressed)} "
+        f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
+    )
+    meta = VersionJson(
+        format=1,
+        id=where.vid,
+        name=req.name if req.name is not None else where.display,
+        version=where.number,
+        parents=where.parents,
+        created=_now(),
+        updated=_now(),
+        task=None,
+        description=req.description,
+        tags=where.tags,
+        archived=False,
+        size_compressed=size_compressed,
+        extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
+    )
+    new_dataset = (
+        None
+        if where.exists
+        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
+    )
+    config = where.catalog.config.preview
+
+    def previews(out_dir: Path) -> None:
+        if req.preview and config.enabled and config.max_files:
+            _write_previews(req, where, walk, content, entries, out_dir, console)
+        else:
+            console.info("Previews: none (turned off)")
+
+    folder = _write_version(
+        where.catalog,
+        where.slug,
+        new_dataset,
+        meta,
+        manifest_bytes(entries),
+        previews,
+        console,
+        started,
+    )
+    return SnapshotOutcome(
+        where.vid, folder, len(entries), content.reads, content.reused, tuple(skipped)
+    )
+
+
+def _hash_folder(
+    req: SnapshotRequest, where: _Plan, console: Console
+) -> tuple[Walk, Content, list[Skipped]]:
+    """Walk and hash the data folder (the clock stamp first); report what is skipped."""
+    data_real, catalog_real = where.data_real, where.catalog_real
+    clock = RacyClock(req.catalog / PRIVATE_DIR / "clock", os.stat(data_real).st_dev)
     stamp = clock.stamp()
     walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
-    total = sum(walk.sizes)
     console.info(
-        f"Found {count(len(walk), 'file')} ({human_size(total)}) "
+        f"Found {count(len(walk), 'file')} ({human_size(sum(walk.sizes))}) "
         f"in {count(len(walk.folders), 'folder')}"
     )
     cache_file = cache_path(req.catalog, data_real)
-    hashes = hash_tree(walk, data_real, clock, stamp, load_cache(cache_file, data_real), req.jobs)
-    if not hashes.cache_unchanged:
-        save_cache(cache_file, data_real, hashes.cache)
+    content = hash_tree(walk, data_real, clock, stamp, load_cache(cache_file, data_real), req.jobs)
+    if not content.cache_unchanged:
+        save_cache(cache_file, data_real, content.cache)
     console.info(
-        f"Hashed {count(hashes.reads, 'file')}; reused {count(hashes.reused, 'hash', 'hashes')} "
-        "from the cache"
+        f"Hashed {count(content.reads, 'file')}; "
+        f"reused {count(content.reused, 'hash', 'hashes')} from the cache"
     )
-    for path in hashes.changed:
+    for path in content.changed:
         console.note(f"{safe_text(path)} changed while it was being hashed: hashed again")
-    skipped = sorted([*walk.skipped, *hashes.failed])
+    skipped = sorted([*walk.skipped, *content.failed])
     for item in skipped:
         console.warn(f"skipped {safe_text(item.path)}: {safe_text(item.reason)}")
     if skipped and req.strict:
@@ -241,65 +364,7 @@ def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
             "(listed above); nothing was written (--strict)",
             file=str(req.data_dir),
         )
-
-    recorded = [digest is not None for digest in hashes.hashes]
-    every = all(recorded)
-    paths = walk.paths if every else list(compress(walk.paths, recorded))
-    sizes = hashes.sizes if every else list(compress(hashes.sizes, recorded))
-    digests = hashes.hashes if every else list(compress(hashes.hashes, recorded))
-    rows = zip(paths, sizes, digests, repeat(""), repeat(None), strict=False)
-    entries: list[Entry] = list(map(tuple.__new__, repeat(Entry), rows))
-    base = merge_contents([read_content(catalog, p) for p in parents]) if parents else {}
-    entries = assign_origins(vid, entries, base)
-    changes = compute_changes(base, dict(zip(paths, entries, strict=True)))
-    _print_changes(console, changes, bool(parents))
-    sampled = hashes.sampled if every else list(compress(hashes.sampled, recorded))
-    packed = hashes.compressed if every else list(compress(hashes.compressed, recorded))
-    size_compressed = estimate_size(paths, sizes, sampled, packed)
-    sampled_bytes = sum(sampled)
-    share = sampled_bytes / max(1, sum(sizes))
-    console.info(
-        f"Compressed size: about {human_size(size_compressed)} "
-        f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
-    )
-    meta = VersionJson(
-        format=1,
-        id=vid,
-        name=req.name if req.name is not None else display,
-        version=number,
-        parents=parents,
-        created=_now(),
-        updated=_now(),
-        task=None,
-        description=req.description,
-        tags=tags,
-        archived=False,
-        size_compressed=size_compressed,
-        extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
-    )
-    new_dataset = (
-        None
-        if exists
-        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
-    )
-
-    def previews(out_dir: Path) -> None:
-        if req.preview and catalog.config.preview.enabled and catalog.config.preview.max_files:
-            _write_previews(req, catalog, data_real, walk, hashes, entries, out_dir, console)
-        else:
-            console.info("Previews: none (turned off)")
-
-    folder = _write_version(
-        catalog,
-        slug,
-        new_dataset,
-        meta,
-        manifest_bytes(entries),
-        previews,
-        console,
-        started,
-    )
-    return SnapshotOutcome(vid, folder, len(entries), hashes.reads, hashes.reused, tuple(skipped))
+    return walk, content, skipped
 
 
 def _print_changes(console: Console, changes: Changes, has_parents: bool) -> None:
@@ -349,21 +414,20 @@ def _opener(root_fd: int, walk: Walk, hashes: Content) -> Callable[[str], Binary
 
 def _write_previews(
     req: SnapshotRequest,
-    catalog: Catalog,
-    data_real: str,
+    where: _Plan,
     walk: Walk,
-    hashes: Content,
+    content: Content,
     entries: Sequence[Entry],
     out_dir: Path,
     console: Console,
 ) -> None:
     """Keep the previews in *out_dir* and print what was kept."""
-    cache_dir = cache_path(req.catalog, data_real).with_suffix(".previews")
-    root_fd = os.open(data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
+    root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        report = write_previews(
-            entries, catalog.config.preview, _opener(root_fd, walk, hashes), out_dir, cache_dir
-        )
+        config = where.catalog.config.preview
+        opener = _opener(root_fd, walk, content)
+        report = write_previews(entries, config, opener, out_dir, cache_dir)
     finally:
         os.close(root_fd)
     shown = ", ".join(safe_text(p) for p in report.kept[:5])
