@@ -148,21 +148,19 @@ class FolderChanged(OSError):
     """The folder at a path is not the one the walk saw (renamed or swapped for a symlink)."""
 
 
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFDIR: "a folder",
+    stat.S_IFLNK: "a symlink",
+}
+
+
 def _kind(mode: int) -> str:
     """A file type in words."""
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISLNK(mode):
-        return "a symlink"
-    return "a special file"
+    return _KINDS.get(stat.S_IFMT(mode), "a special file")
 
 
 def _is_utf8(name: str) -> bool:
