@@ -19,6 +19,7 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import compress
 
 from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
@@ -103,11 +104,29 @@ def hash_tree(
     todo = [i for i, h in enumerate(out.hashes) if h is None]
     out.reused = n - len(todo)
     _hash_until_settled(walk, root, clock, stamp, jobs, todo, out, trusted)
-    for i, stat in enumerate(trusted):
-        if stat is not None:
-            digest = out.hashes[i] or ""
-            out.cache.add(walk.paths[i], stat, digest, out.sampled[i], out.compressed[i])
+    out.cache = _trusted_cache(walk, out, trusted)
     return out
+
+
+def _trusted_cache(walk: Walk, out: Content, trusted: list[Stat | None]) -> HashCache:
+    """The new cache: the rows whose stat is trusted, built column by column (no call per row)."""
+    keep = [stat is not None for stat in trusted]
+    stats = list(zip(*(stat for stat in trusted if stat is not None), strict=True))
+    if not stats:
+        return HashCache()
+    size, mtime, ctime, ino = (
+        array(code, column) for (_, code), column in zip(COLUMNS, stats, strict=True)
+    )
+    return HashCache(
+        path=list(compress(walk.paths, keep)),
+        size=size,
+        mtime_ns=mtime,
+        ctime_ns=ctime,
+        ino=ino,
+        hashes=[h for h in compress(out.hashes, keep) if h is not None],
+        sampled=array("Q", compress(out.sampled, keep)),
+        compressed=array("Q", compress(out.compressed, keep)),
+    )
 
 
 Stat = tuple[int, int, int, int]
