@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from dsreport.fsutil import atomic_write_bytes
 from dsreport.globs import compile_globs
 from dsreport.model import Entry, PreviewSection
 
@@ -317,14 +318,14 @@ def write_previews(
                 with open_file(candidate.path) as f:
                     data = make_preview(f, candidate.path, config)
                 cache_dir.mkdir(parents=True, exist_ok=True)
-                cached.write_bytes(data)
+                atomic_write_bytes(cached, data)  # a cut write must not be reused later
             used.add(cached.name)
             target = out_dir / preview_name(candidate.path)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         except NoPreview as exc:
             cache_dir.mkdir(parents=True, exist_ok=True)
-            refused.write_text(str(exc), encoding="utf-8")
+            atomic_write_bytes(refused, str(exc).encode("utf-8"))
             used.add(refused.name)
             report.failed.append((candidate.path, str(exc)))
             continue
