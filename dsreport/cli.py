@@ -171,6 +171,106 @@ for _command in CATALOG_COMMANDS:
     cli.add_command(_command)
 
 
+def _default_jobs() -> int:
+    """Every core this process may run on."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+@cli.command()
+@click.argument("data_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--catalog",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="DSREPORT_CATALOG",
+    default=".",
+    show_default="$DSREPORT_CATALOG, else the current folder",
+    help="The catalog to add the version to.",
+)
+@click.option(
+    "--dataset",
+    "dataset",
+    required=True,
+    metavar="NAME",
+    help="A dataset's folder name or display name; a new name makes a new dataset.",
+)
+@click.option("--version", "number", metavar="X.Y.Z", help="Version number [default: bumped].")
+@click.option(
+    "--parent",
+    "parents",
+    multiple=True,
+    metavar="ID|latest",
+    help="A parent version (repeat for a merge, in merge order); 'latest' for the dataset's.",
+)
+@click.option("--name", help="Version name [default: the dataset's name].")
+@click.option("--description", default="", help="Version description (Markdown).")
+@click.option("--tag", "tags", multiple=True, metavar="TAG", help="A tag (repeat for more).")
+@click.option("--project", default="", help="Project of a new dataset.")
+@click.option("--no-preview", is_flag=True, help="Keep no previews.")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1, 1024),
+    default=None,
+    help="Processes that hash [default: one per core].",
+)
+@click.option(
+    "--strict", is_flag=True, help="Fail, writing nothing, if anything has to be skipped."
+)
+def snapshot(
+    data_dir: Path,
+    catalog: Path,
+    dataset: str,
+    number: str | None,
+    parents: tuple[str, ...],
+    name: str | None,
+    description: str,
+    tags: tuple[str, ...],
+    project: str,
+    no_preview: bool,
+    jobs: int | None,
+    strict: bool,
+) -> None:
+    """Record the folder DATA_DIR as a new version of a dataset.
+
+    Hashes every file (sha256, in parallel, reusing the hashes of unchanged files), writes the
+    manifest, prints the changes from the parents, keeps small previews, estimates the
+    compressed size and saves this output as the version's console log. Symlinks out of
+    DATA_DIR, FIFOs, sockets and devices are never followed nor opened: everything not recorded
+    is listed. The version appears whole or not at all.
+    """
+    from dsreport.snapshot.console import Console
+    from dsreport.snapshot.record import SnapshotRequest, take_snapshot, terminate_as_interrupt
+
+    request = SnapshotRequest(
+        data_dir=data_dir,
+        catalog=catalog,
+        dataset=dataset,
+        version=number,
+        parents=parents,
+        name=name,
+        description=description,
+        tags=tags,
+        project=project,
+        preview=not no_preview,
+        jobs=jobs or _default_jobs(),
+        strict=strict,
+    )
+    from contextlib import nullcontext
+
+    from dsreport.catalog.lock import catalog_lock
+
+    # The catalog lock keeps a snapshot and the dataset actions from writing at the same time;
+    # a missing catalog is reported by the snapshot itself, with its own message.
+    lock = catalog_lock(request.catalog, "snapshot") if request.catalog.is_dir() else nullcontext()
+    with terminate_as_interrupt(), lock:
+        take_snapshot(request, Console())
+
+
 def main() -> None:
     """Entry point of the ``dsreport`` command."""
     cli(prog_name="dsreport")

@@ -45,6 +45,8 @@ class DsreportError(click.ClickException):
         where = ""
         if file:
             where = f"{file}: " if not field else f"{file}: {field}: "
+        elif field:
+            where = f"{field}: "  # a command-line option, say
         super().__init__(safe_text(where + message))
 
 

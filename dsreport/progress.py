@@ -20,10 +20,17 @@ def _ignore(steps: int) -> None:
 
 
 @contextmanager
-def progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """Yield ``advance(n)``; draw a bar of *total* steps on a terminal, nothing elsewhere."""
+def progress(
+    total: int, label: str, detail: Callable[[], str] | None = None
+) -> Iterator[Callable[[int], None]]:
+    """Yield ``advance(n)``; draw a bar of *total* steps on a terminal, nothing elsewhere.
+
+    *detail*, when given, is called as the bar is drawn and its text shown after the bar
+    (counts in other units than the steps: files when the steps are bytes, say).
+    """
     if not progress_wanted() or total <= 1:
         yield _ignore
         return
-    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+    show = (lambda _item: detail()) if detail else None
+    with click.progressbar(length=total, label=label, file=sys.stderr, item_show_func=show) as bar:
         yield bar.update

@@ -7,9 +7,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 from dsreport.cli import cli
 from tests.builders import CatalogBuilder
+
+# No time limit per example: tests hold no timings (the machine is shared, and a first call that
+# warms a cache, such as building a JSON Schema validator, made the 200 ms default flaky).
+settings.register_profile("dsreport", deadline=None)
+settings.load_profile("dsreport")
 
 
 @pytest.fixture

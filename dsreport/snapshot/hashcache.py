@@ -1,0 +1,159 @@
+"""The hash cache: hashes of files seen by earlier snapshots, reused while their stat is unchanged.
+
+One cache per data folder, in the catalog's private folder (dot-folders are skipped by the
+loader and by ``validate``)::
+
+    <catalog>/.dsreport/hashcache/<sha256 of the data folder's real path, 32 hex>.bin
+
+    dsreport hashcache 1\\n                        magic line
+    {"data": "/real/path", "count": N, "byteorder": "little", "paths": BYTES}\\n
+    paths       BYTES bytes: the N paths, UTF-8, each followed by NUL
+    size        N unsigned 64-bit integers      (the columns, in the machine's byte order)
+    mtime_ns    N signed 64-bit integers
+    ctime_ns    N signed 64-bit integers
+    ino         N unsigned 64-bit integers
+    sampled     N unsigned 64-bit integers      the compression sample
+    compressed  N unsigned 64-bit integers      (see :mod:`dsreport.snapshot.compressed`)
+    hashes      64 x N bytes: the sha256 hex digests, one after the other
+
+Columns of machine integers, not JSON: a million files load, compare and save as a few memory
+copies. A file's hash is reused when its ``lstat`` (of its target, for a symlink) has the same
+size, ``mtime_ns``, ``ctime_ns`` and inode. Only hashes that are not racy (see
+:mod:`dsreport.snapshot.clock`) are ever written, so a file changed within the timestamp
+granularity is hashed again. The file is rewritten whole after each snapshot that hashed
+anything, holding the files that snapshot saw. A cache that cannot be read, is damaged, or was
+written on a machine of another byte order is ignored (everything is hashed), never fatal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+from dsreport.fsutil import atomic_write_bytes
+
+PRIVATE_DIR = ".dsreport"
+"""The catalog's private folder (skipped by the loader because its name starts with a dot)."""
+MAGIC = b"dsreport hashcache 1\n"
+COLUMNS = (("size", "Q"), ("mtime_ns", "q"), ("ctime_ns", "q"), ("ino", "Q"))
+"""The stat columns and their array type codes."""
+SAMPLES = (("sampled", "Q"), ("compressed", "Q"))
+"""The compression-sample columns."""
+_HEX = b"0123456789abcdef"
+
+
+def _column(code: str) -> array[int]:
+    return array(code)
+
+
+@dataclass
+class HashCache:
+    """Cached hashes, as columns; row *i* describes ``path[i]``."""
+
+    path: list[str] = field(default_factory=list)
+    size: array[int] = field(default_factory=lambda: _column("Q"))
+    mtime_ns: array[int] = field(default_factory=lambda: _column("q"))
+    ctime_ns: array[int] = field(default_factory=lambda: _column("q"))
+    ino: array[int] = field(default_factory=lambda: _column("Q"))
+    hashes: list[str] = field(default_factory=list)
+    sampled: array[int] = field(default_factory=lambda: _column("Q"))
+    compressed: array[int] = field(default_factory=lambda: _column("Q"))
+
+    def add(
+        self,
+        path: str,
+        stat: tuple[int, int, int, int],
+        digest: str,
+        sampled: int,
+        compressed: int,
+    ) -> None:
+        """Append a row: *stat* is (size, mtime_ns, ctime_ns, ino)."""
+        self.path.append(path)
+        self.size.append(stat[0])
+        self.mtime_ns.append(stat[1])
+        self.ctime_ns.append(stat[2])
+        self.ino.append(stat[3])
+        self.hashes.append(digest)
+        self.sampled.append(sampled)
+        self.compressed.append(compressed)
+
+    def arrays(self) -> list[array[int]]:
+        """The integer columns, in file order."""
+        return [getattr(self, name) for name, _ in (*COLUMNS, *SAMPLES)]
+
+
+def _shown(data_real: str) -> str:
+    """The data folder's path as text (bytes that are not UTF-8 escaped)."""
+    return os.fsencode(data_real).decode("utf-8", "backslashreplace")
+
+
+def cache_path(catalog_root: Path, data_real: str) -> Path:
+    """Where the cache of the data folder *data_real* (a real path) lives."""
+    key = hashlib.sha256(data_real.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    return catalog_root / PRIVATE_DIR / "hashcache" / f"{key}.bin"
+
+
+def load_cache(path: Path, data_real: str) -> HashCache:
+    """The cache of *data_real*; empty when there is none, or it is damaged or another's."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return HashCache()
+    try:
+        return _parse(data, data_real) or HashCache()
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError, orjson.JSONDecodeError):
+        return HashCache()
+
+
+def _parse(data: bytes, data_real: str) -> HashCache | None:
+    """The cache in *data*, or ``None`` when it is not a usable cache of *data_real*."""
+    if not data.startswith(MAGIC):
+        return None
+    end = data.index(b"\n", len(MAGIC))
+    header = orjson.loads(data[len(MAGIC) : end])
+    n, paths_size = header["count"], header["paths"]
+    if header["data"] != _shown(data_real) or header["byteorder"] != sys.byteorder:
+        return None
+    if type(n) is not int or type(paths_size) is not int or n < 0 or paths_size < n:
+        return None
+    pos = end + 1
+    if len(data) != pos + paths_size + 6 * 8 * n + 64 * n:
+        return None
+    paths = data[pos : pos + paths_size].decode("utf-8").split("\0")
+    if len(paths) != n + 1 or paths.pop() != "":
+        return None
+    pos += paths_size
+    columns = {}
+    for name, code in (*COLUMNS, *SAMPLES):
+        column = array(code)
+        column.frombytes(data[pos : pos + 8 * n])
+        columns[name] = column
+        pos += 8 * n
+    hex_digests = data[pos:]
+    if hex_digests.translate(None, _HEX):
+        return None
+    text = hex_digests.decode("ascii")
+    hashes = [text[i : i + 64] for i in range(0, 64 * n, 64)]
+    return HashCache(path=paths, hashes=hashes, **columns)
+
+
+def save_cache(path: Path, data_real: str, cache: HashCache) -> None:
+    """Write the cache (atomically: readers see the old one or the new one)."""
+    paths = "".join(p + "\0" for p in cache.path).encode("utf-8")
+    header = {
+        "data": _shown(data_real),
+        "count": len(cache.path),
+        "byteorder": sys.byteorder,
+        "paths": len(paths),
+    }
+    body = [MAGIC, orjson.dumps(header), b"\n", paths]
+    body += [column.tobytes() for column in cache.arrays()]
+    body.append("".join(cache.hashes).encode("ascii"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, b"".join(body))

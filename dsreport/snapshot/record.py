@@ -1,0 +1,481 @@
+"""Record a folder as a new version: ``dsreport snapshot`` from start to finish.
+
+Order matters:
+
+1. load the catalog and decide the dataset, parents, number and id (before any long work, so a
+   mistake in the options fails at once);
+2. take a clock stamp (:mod:`~dsreport.snapshot.clock`), *then* walk, so any change after the
+   walk gives a racy ``mtime``;
+3. reuse cached hashes of files whose stat is unchanged, hash the rest in parallel; hash again
+   the files that changed while read or whose ``mtime`` is racy, once the clock has moved on;
+   save the cache (even when writing the version fails later, the work is kept);
+4. write the whole version (and, for a new dataset, the dataset) into a dot-folder beside its
+   place, then rename it in: an interrupted snapshot leaves no version behind, and the loader
+   skips dot-folders.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shlex
+import shutil
+import signal
+import threading
+import time
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from itertools import compress, repeat
+from pathlib import Path
+from types import FrameType
+from typing import BinaryIO, TypeVar
+
+import click
+
+from dsreport.catalog.load import read_content
+from dsreport.catalog.write import assign_origins, document_bytes, manifest_bytes
+from dsreport.diff import Changes, compute_changes, merge_contents
+from dsreport.errors import DsreportError
+from dsreport.fsutil import aside_dir, atomic_write_bytes, fsync_dir
+from dsreport.model import Catalog, DatasetJson, Entry, VersionJson
+from dsreport.snapshot import plan
+from dsreport.snapshot.clock import RacyClock
+from dsreport.snapshot.compressed import METHOD, estimate_size
+from dsreport.snapshot.console import Console, count, human_size
+from dsreport.snapshot.content import Content, hash_tree
+from dsreport.snapshot.hashcache import PRIVATE_DIR, cache_path, load_cache, save_cache
+from dsreport.snapshot.hashing import FILE_FLAGS
+from dsreport.snapshot.preview import write_previews
+from dsreport.snapshot.walk import Skipped, Walk, open_folder, walk_tree
+from dsreport.textsafe import safe_text
+
+_T = TypeVar("_T")
+CHANGES_SHOWN = 10
+"""Paths listed per kind of change (added, modified, removed); the rest are counted."""
+
+
+@dataclass(frozen=True)
+class SnapshotRequest:
+    """What ``dsreport snapshot`` was asked to do."""
+
+    data_dir: Path
+    """The folder to record."""
+    catalog: Path
+    """The catalog folder."""
+    dataset: str
+    """``--dataset``: a dataset's folder name or display name, or a new dataset's name."""
+    version: str | None = None
+    """``--version``, or ``None`` to bump the parent's."""
+    parents: tuple[str, ...] = ()
+    """``--parent`` values (ids or ``latest``), in merge order."""
+    name: str | None = None
+    """``--name``, or ``None`` for the dataset's name."""
+    description: str = ""
+    """``--description`` (Markdown)."""
+    tags: tuple[str, ...] = ()
+    """``--tag`` values."""
+    project: str = ""
+    """``--project``, used when the dataset is new."""
+    preview: bool = True
+    """False for ``--no-preview``."""
+    jobs: int = 1
+    """Processes that hash."""
+    strict: bool = False
+    """``--strict``: fail, writing nothing, when anything is skipped."""
+
+
+@dataclass(frozen=True)
+class SnapshotOutcome:
+    """What a snapshot wrote."""
+
+    version_id: str
+    """The new version's id."""
+    folder: Path
+    """The new version's folder."""
+    files: int
+    """Files recorded."""
+    hashed: int
+    """Files read and hashed (every read counts, racy files twice)."""
+    reused: int
+    """Files whose cached hash was reused."""
+    skipped: tuple[Skipped, ...]
+    """What is not recorded, and why."""
+
+
+@contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Treat SIGTERM like Ctrl-C while inside, so that the clean-up runs (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
+
+
+def command_line(req: SnapshotRequest) -> str:
+    """The command, as a user could type it again (for the log's first line)."""
+    args = ["dsreport", "snapshot", str(req.data_dir), "--catalog", str(req.catalog)]
+    args += ["--dataset", req.dataset]
+    if req.version is not None:
+        args += ["--version", req.version]
+    for parent in req.parents:
+        args += ["--parent", parent]
+    if req.name is not None:
+        args += ["--name", req.name]
+    if req.description:
+        args += ["--description", req.description]
+    for tag in req.tags:
+        args += ["--tag", tag]
+    if req.project:
+        args += ["--project", req.project]
+    if not req.preview:
+        args.append("--no-preview")
+    if req.strict:
+        args.append("--strict")
+    return safe_text(shlex.join(args))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    A snapshot holds a few tuples per file (walk, entries, cache columns) and makes millions
+    more; they hold no cycles, but the collector would scan the live ones again and again (full
+    collections are triggered by the allocations): pausing it halves the time of a large tree.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
+    """Record ``req.data_dir`` as a new version in the catalog (see the module's docstring)."""
+    with _gc_paused():
+        return _take_snapshot(req, console)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Where the snapshot goes, decided before any long work."""
+
+    catalog: Catalog
+    slug: str
+    exists: bool
+    display: str
+    """The dataset's display name."""
+    number: str
+    parents: tuple[str, ...]
+    tags: tuple[str, ...]
+    vid: str
+    data_real: str
+    catalog_real: str
+    notes: list[str]
+
+
+def _make_plan(req: SnapshotRequest) -> _Plan:
+    """Check the request against the catalog: dataset, parents, number, id (or fail at once)."""
+    from dsreport.catalog.load import load_catalog
+
+    catalog = load_catalog(req.catalog, manifests=False)
+    if not req.data_dir.is_dir():
+        raise DsreportError("data folder not found (expected a folder)", file=str(req.data_dir))
+    slug, exists = plan.find_dataset(catalog, req.dataset)
+    tags = plan.check_tags(req.tags)
+    versions = plan.dataset_versions(catalog, slug)
+    parents, notes = plan.resolve_parents(catalog, versions, req.parents)
+    number = (
+        plan.check_version(req.version, versions)
+        if req.version is not None
+        else plan.next_version(catalog, versions, parents)
+    )
+    data_real = os.path.realpath(req.data_dir)
+    catalog_real = os.path.realpath(req.catalog)
+    if _inside(data_real, catalog_real):
+        raise DsreportError(
+            "the data folder is inside the catalog: record a folder outside it",
+            file=str(req.data_dir),
+        )
+    display = catalog.datasets[slug].meta.name if exists else req.dataset
+    vid = plan.new_version_id(catalog)
+    return _Plan(
+        catalog, slug, exists, display, number, parents, tags, vid, data_real, catalog_real, notes
+    )
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    """The columns of the files recorded (those hashed), in path order."""
+
+    paths: list[str]
+    sizes: list[int]
+    hashes: list[str]
+    sampled: list[int]
+    compressed: list[int]
+
+    @classmethod
+    def of(cls, walk: Walk, content: Content) -> _Recorded:
+        """Keep the rows of *walk* and *content* whose file has a hash."""
+        keep = [digest is not None for digest in content.hashes]
+        every = all(keep)
+
+        def kept(column: list[_T]) -> list[_T]:
+            return column if every else list(compress(column, keep))
+
+        hashes = [digest for digest in content.hashes if digest is not None]
+        return cls(
+            kept(walk.paths),
+            kept(content.sizes),
+            hashes,
+            kept(content.sampled),
+            kept(content.compressed),
+        )
+
+    def entries(self) -> list[Entry]:
+        """Manifest entries without origins yet."""
+        rows = zip(self.paths, self.sizes, self.hashes, repeat(""), repeat(None), strict=False)
+        return list(map(tuple.__new__, repeat(Entry), rows))
+
+
+def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
+    """:func:`take_snapshot`, with the garbage collector paused."""
+    started = time.monotonic()
+    where = _make_plan(req)
+    console.info(f"$ {command_line(req)}", dim=True)
+    console.info(f"Snapshot started at {_now()}")
+    console.info(
+        f"Dataset {safe_text(where.display)!r} ({where.slug}{'' if where.exists else ', new'}), "
+        f"version {safe_text(where.number)} (id {where.vid})"
+    )
+    for pid in where.parents:
+        parent = where.catalog.versions[pid]
+        console.info(f"Parent: {safe_text(parent.meta.version)} ({pid}, dataset {parent.dataset})")
+    for text in where.notes:
+        console.note(text)
+
+    walk, content, skipped = _hash_folder(req, where, console)
+    recorded = _Recorded.of(walk, content)
+    parents = [read_content(where.catalog, p) for p in where.parents]
+    base = merge_contents(parents) if parents else {}
+    entries = assign_origins(where.vid, recorded.entries(), base)
+    changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
+    _print_changes(console, changes, bool(parents))
+    size_compressed = estimate_size(
+        recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
+    )
+    sampled_bytes = sum(recorded.sampled)
+    share = sampled_bytes / max(1, sum(recorded.sizes))
+    console.info(
+        f"Compressed size: about {human_size(size_compressed)} "
+        f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
+    )
+    meta = VersionJson(
+        format=1,
+        id=where.vid,
+        name=req.name if req.name is not None else where.display,
+        version=where.number,
+        parents=where.parents,
+        created=_now(),
+        updated=_now(),
+        task=None,
+        description=req.description,
+        tags=where.tags,
+        archived=False,
+        size_compressed=size_compressed,
+        extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
+    )
+    new_dataset = (
+        None
+        if where.exists
+        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
+    )
+    config = where.catalog.config.preview
+
+    def previews(out_dir: Path) -> None:
+        if req.preview and config.enabled and config.max_files:
+            _write_previews(req, where, walk, content, entries, out_dir, console)
+        else:
+            console.info("Previews: none (turned off)")
+
+    folder = _write_version(
+        where.catalog,
+        where.slug,
+        new_dataset,
+        meta,
+        manifest_bytes(entries),
+        previews,
+        console,
+        started,
+    )
+    return SnapshotOutcome(
+        where.vid, folder, len(entries), content.reads, content.reused, tuple(skipped)
+    )
+
+
+def _hash_folder(
+    req: SnapshotRequest, where: _Plan, console: Console
+) -> tuple[Walk, Content, list[Skipped]]:
+    """Walk and hash the data folder (the clock stamp first); report what is skipped."""
+    data_real, catalog_real = where.data_real, where.catalog_real
+    clock = RacyClock(req.catalog / PRIVATE_DIR / "clock", os.stat(data_real).st_dev)
+    stamp = clock.stamp()
+    walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
+    console.info(
+        f"Found {count(len(walk), 'file')} ({human_size(sum(walk.sizes))}) "
+        f"in {count(len(walk.folders), 'folder')}"
+    )
+    cache_file = cache_path(req.catalog, data_real)
+    content = hash_tree(walk, data_real, clock, stamp, load_cache(cache_file, data_real), req.jobs)
+    if not content.cache_unchanged:
+        save_cache(cache_file, data_real, content.cache)
+    console.info(
+        f"Hashed {count(content.reads, 'file')}; "
+        f"reused {count(content.reused, 'hash', 'hashes')} from the cache"
+    )
+    for path in content.changed:
+        console.note(f"{safe_text(path)} changed while it was being hashed: hashed again")
+    skipped = sorted([*walk.skipped, *content.failed])
+    for item in skipped:
+        console.warn(f"skipped {safe_text(item.path)}: {safe_text(item.reason)}")
+    if skipped and req.strict:
+        raise DsreportError(
+            f"{count(len(skipped), 'entry', 'entries')} of the data folder could not be recorded "
+            "(listed above); nothing was written (--strict)",
+            file=str(req.data_dir),
+        )
+    return walk, content, skipped
+
+
+def _print_changes(console: Console, changes: Changes, has_parents: bool) -> None:
+    """Print the changes from the parents (counts, then the first paths of each kind)."""
+    against = "the parents" if has_parents else "nothing (no parent)"
+    console.info(
+        f"Changes from {against}: {len(changes.added):,} added, {len(changes.modified):,} "
+        f"modified, {len(changes.removed):,} removed; size "
+        f"{human_size(changes.size_change, signed=True)}"
+    )
+    for label, paths in (
+        ("added", changes.added),
+        ("modified", changes.modified),
+        ("removed", changes.removed),
+    ):
+        for path in paths[:CHANGES_SHOWN]:
+            console.info(f"  {label + ':':<9} {safe_text(path)}")
+        if len(paths) > CHANGES_SHOWN:
+            console.info(f"  {label + ':':<9} … and {len(paths) - CHANGES_SHOWN:,} more")
+
+
+def _opener(root_fd: int, walk: Walk, hashes: Content) -> Callable[[str], BinaryIO]:
+    """Open a recorded file for its preview, refusing it if it changed since it was hashed."""
+
+    def open_file(path: str) -> BinaryIO:
+        i = bisect_left(walk.paths, path)
+        found = walk.file(i)
+        seen = hashes.opened.get(i)
+        expected = (
+            (found.size, found.mtime_ns, found.ctime_ns, found.ino)
+            if seen is None
+            else (seen.size, seen.mtime_ns, seen.ctime_ns, seen.ino)
+        )
+        folder_fd = open_folder(root_fd, walk.folders[found.folder])
+        try:
+            fd = os.open(found.name, FILE_FLAGS, dir_fd=folder_fd)
+        finally:
+            os.close(folder_fd)
+        st = os.fstat(fd)
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != expected:
+            os.close(fd)
+            raise OSError(0, "it changed after it was hashed")
+        return os.fdopen(fd, "rb")
+
+    return open_file
+
+
+def _write_previews(
+    req: SnapshotRequest,
+    where: _Plan,
+    walk: Walk,
+    content: Content,
+    entries: Sequence[Entry],
+    out_dir: Path,
+    console: Console,
+) -> None:
+    """Keep the previews in *out_dir* and print what was kept."""
+    cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
+    root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        config = where.catalog.config.preview
+        opener = _opener(root_fd, walk, content)
+        report = write_previews(entries, config, opener, out_dir, cache_dir)
+    finally:
+        os.close(root_fd)
+    shown = ", ".join(safe_text(p) for p in report.kept[:5])
+    more = f", … ({len(report.kept) - 5:,} more)" if len(report.kept) > 5 else ""
+    console.info(
+        f"Previews: {len(report.kept)} kept" + (f" ({shown}{more})" if report.kept else "")
+    )
+    for path, why in report.failed:
+        console.note(f"no preview of {safe_text(path)}: {safe_text(why)}")
+
+
+def _write_version(
+    catalog: Catalog,
+    slug: str,
+    new_dataset: DatasetJson | None,
+    meta: VersionJson,
+    manifest: bytes,
+    previews: Callable[[Path], None],
+    console: Console,
+    started: float,
+) -> Path:
+    """Write the version aside, then rename it in (with its new dataset, if any)."""
+    dataset_dir = catalog.root / slug
+    final = dataset_dir / "versions" / meta.id
+    stage = aside_dir(final if new_dataset is None else dataset_dir)
+    try:
+        version_dir = stage if new_dataset is None else stage / "versions" / meta.id
+        version_dir.mkdir(parents=True, exist_ok=True)
+        if new_dataset is not None:
+            atomic_write_bytes(stage / "dataset.json", document_bytes(new_dataset))
+        previews(version_dir / "preview")
+        atomic_write_bytes(version_dir / "manifest.jsonl", manifest)
+        atomic_write_bytes(version_dir / "version.json", document_bytes(meta))
+        where = final if new_dataset is None else dataset_dir
+        done = click.style(
+            f"Wrote version {safe_text(meta.version)} ({meta.id}) to "
+            f"{safe_text(str(final))} in {time.monotonic() - started:.1f} s",
+            fg="green",
+        )
+        # The log ends with the line printed once the version is in place.
+        log = console.log_bytes() + done.encode("utf-8") + b"\n"
+        atomic_write_bytes(version_dir / "console.log", log)
+        if where.exists() and new_dataset is not None:
+            raise DsreportError("appeared during the snapshot: try again", file=str(where))
+        os.rename(stage, where)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    fsync_dir(where.parent)
+    console.emit(done)
+    return final

@@ -1,0 +1,313 @@
+"""The pure parts of ``dsreport snapshot``: globs, slugs, numbers, estimates, previews, caches."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dsreport.catalog.write import assign_origins, entry_dict, manifest_bytes
+from dsreport.diff import entry_changed
+from dsreport.globs import compile_globs
+from dsreport.model import Entry, PreviewSection
+from dsreport.snapshot import compressed, hashcache, hashing, plan, preview
+from dsreport.snapshot.clock import is_racy
+
+# --- globs ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "matches", "misses"),
+    [
+        ("secrets/**", ["secrets/a", "secrets/b/c"], ["x/secrets/a", "secretsx/a"]),
+        ("*.bak", ["a.bak", "d/e/f.bak"], ["a.bak/x", "a.bakx"]),
+        ("**/tmp/*.x", ["tmp/q.x", "a/b/tmp/q.x"], ["tmp/q/r.x", "atmp/q.x"]),
+        ("data/[!a]*.csv", ["data/b.csv"], ["data/a.csv", "data/b/c.csv"]),
+        ("data/?.csv", ["data/a.csv"], ["data/ab.csv", "data//.csv"]),
+        ("/README.md", ["README.md"], ["docs/README.md"]),
+        ("a+b(1).txt", ["a+b(1).txt"], ["aab(1).txt"]),
+    ],
+)
+def test_globs(pattern: str, matches: list[str], misses: list[str]) -> None:
+    match = compile_globs([pattern])
+    assert all(match(p) for p in matches), matches
+    assert not any(match(p) for p in misses), misses
+
+
+def test_no_globs_match_nothing() -> None:
+    assert not compile_globs([])("anything")
+
+
+# --- slugs, parents, version numbers --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Pets", "pets"),
+        ("Pets & Friends (v2)!", "pets-friends-v2"),
+        ("Café Crème", "cafe-creme"),
+        ("  --weird__name..  ", "weird__name"),
+        ("v1.2_beta", "v1.2_beta"),
+        ("x" * 100, "x" * 64),
+    ],
+)
+def test_slugify(name: str, slug: str) -> None:
+    assert plan.slugify(name) == slug
+
+
+def test_slugify_of_a_name_without_ascii_letters_is_a_stable_hash() -> None:
+    slug = plan.slugify("数据")
+    assert slug == "dataset-" + hashlib.sha256("数据".encode()).hexdigest()[:8]
+
+
+@given(st.text())
+def test_slugify_always_gives_a_valid_slug(name: str) -> None:
+    import re
+
+    from dsreport.model import SLUG_PATTERN
+
+    assert re.fullmatch(SLUG_PATTERN, plan.slugify(name))
+
+
+def test_version_ids_are_32_hex() -> None:
+    from dsreport.model import Catalog, CatalogConfig
+
+    catalog = Catalog(root=Path("."), config=CatalogConfig(), datasets={}, versions={})
+    vid = plan.new_version_id(catalog)
+    assert len(vid) == 32 and int(vid, 16) >= 0 and vid == vid.lower()
+
+
+# --- the racy rule --------------------------------------------------------------------------
+
+
+def test_a_file_is_racy_from_the_stamp_on() -> None:
+    assert is_racy(1_000, 1_000)
+    assert is_racy(1_001, 1_000)
+    assert not is_racy(999, 1_000)
+
+
+# --- compressed size ------------------------------------------------------------------------
+
+
+def test_small_trees_are_compressed_whole_and_big_ones_sampled() -> None:
+    assert compressed.sample_fraction(1 << 20) == 1.0
+    big = compressed.sample_fraction(1 << 30)
+    assert 0 < big < 0.01
+    assert big * (1 << 30) == pytest.approx((1 << 20) + (1 << 30) / 8192)
+
+
+def test_sampling_takes_the_share_asked_evenly() -> None:
+    data = memoryview(os.urandom(100 * compressed.CHUNK))
+    sampled, packed = compressed.sample_chunks(data, 0, 0.1, 0.5)
+    assert sampled == 10 * compressed.CHUNK
+    assert packed == sampled  # random data is stored, not deflated
+    assert compressed.sample_chunks(data, 0, 1.0, 0.0)[0] == len(data)
+
+
+def test_the_estimate_weighs_each_extension() -> None:
+    # Text compresses 10:1 in the sample, images not at all; no sample of .bin: overall ratio.
+    paths = ["a.txt", "b.txt", "c.png", "d.bin"]
+    sizes = [1000, 9000, 5000, 100]
+    sampled = [1000, 0, 1000, 0]
+    packed = [100, 0, 1000, 0]
+    headers = compressed.END_RECORD + 4 * (76 + 2 * 5)
+    overall = 1100 / 2000
+    expected = headers + round(10_000 * 0.1 + 5000 * 1.0 + 100 * overall)
+    assert compressed.estimate_size(paths, sizes, sampled, packed) == expected
+
+
+def test_an_empty_version_is_an_empty_zip() -> None:
+    assert compressed.estimate_size([], [], [], []) == compressed.END_RECORD
+
+
+# --- hashing --------------------------------------------------------------------------------
+
+
+def test_sparse_and_plain_reading_agree(tmp_path: Path) -> None:
+    path = tmp_path / "holes"
+    with path.open("wb") as f:
+        f.truncate(5 * hashing.BLOCK + 123)
+        f.seek(2 * hashing.BLOCK + 7)
+        f.write(b"data")
+    body = path.read_bytes()
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        for sparse in (True, False):
+            digest, complete, sampled, packed = hashing.read_into_hash(
+                fd, len(body), sparse, 1.0, 0.0
+            )
+            assert digest == hashlib.sha256(body).hexdigest()
+            assert complete and sampled == len(body)
+            assert packed == sum(
+                min(len(c), len(zlib.compress(c, 1)))
+                for c in (
+                    body[i : i + compressed.CHUNK] for i in range(0, len(body), compressed.CHUNK)
+                )
+            )
+    finally:
+        os.close(fd)
+
+
+def test_a_file_shorter_than_its_stat_is_incomplete(tmp_path: Path) -> None:
+    path = tmp_path / "short"
+    path.write_bytes(b"abc")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        assert hashing.read_into_hash(fd, 10, False, 0.0, 0.0)[1] is False
+    finally:
+        os.close(fd)
+
+
+def test_big_files_travel_alone_and_first() -> None:
+    from dsreport.snapshot.walk import Folder
+
+    folder = Folder((), "", 0, 0)
+    jobs = [((i, f"f{i}", f"f{i}"), size) for i, size in enumerate([10, 9 << 20, 20])]
+    jobs.append(((3, "huge", "huge"), 50 << 20))
+    batches = hashing.make_batches([(folder, jobs)])
+    names = [[job[1] for _, group in batch for job in group] for batch in batches]
+    assert names == [["huge"], ["f1"], ["f0", "f2"]]
+
+
+# --- the hash cache -------------------------------------------------------------------------
+
+
+def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
+    path = tmp_path / "cache.bin"
+    cache = hashcache.HashCache()
+    cache.add("a", (1, 2, 3, 4), "a" * 64, 5, 6)
+    cache.add("b/c\nd", (7, -8, 9, 2**64 - 1), "b" * 64, 0, 0)
+    hashcache.save_cache(path, "/data", cache)
+    assert hashcache.load_cache(path, "/data") == cache
+    assert hashcache.load_cache(path, "/other") == hashcache.HashCache()
+    body = path.read_bytes()
+    damaged = [
+        body[:-1],
+        body + b"0",
+        body[:-64] + b"A" * 64,
+        body.replace(b'"count":2', b'"count":3'),
+        body.replace(b"little", b"big"),
+        b"not a cache",
+        body.replace(b"b/c", b"\xff/c"),
+    ]
+    assert all(d != body for d in damaged)
+    for damage in damaged:
+        path.write_bytes(damage)
+        assert hashcache.load_cache(path, "/data") == hashcache.HashCache()
+
+
+# --- previews -------------------------------------------------------------------------------
+
+
+def _entries(*paths: str) -> list[Entry]:
+    return [Entry(p, 10, "0" * 64, "v") for p in paths]
+
+
+def test_previews_are_chosen_for_variety_readme_first() -> None:
+    entries = _entries(
+        "a/1.csv", "a/2.csv", "a/3.csv", "b/1.png", "b/2.png", "c/x.bin", "README.md", "LICENSE"
+    )
+    chosen = [e.path for e in preview.choose(entries, PreviewSection())]
+    assert chosen == ["README.md", "a/1.csv", "b/1.png", "LICENSE", "a/2.csv", "b/2.png", "a/3.csv"]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind", "name"),
+    [
+        ("a.CSV", "csv", "a.CSV"),
+        ("x/y.tsv", "tsv", "x/y.tsv"),
+        ("r.ndjson", "jsonl", "r.ndjson"),
+        ("p.JPG", "image", "p.JPG"),
+        ("scan.tiff", "image", "scan.tiff.png"),
+        ("notes.md", "text", "notes.md"),
+        ("LICENSE", "sniff", "LICENSE"),
+        (".env", "sniff", ".env"),
+        ("model.bin", None, "model.bin"),
+    ],
+)
+def test_preview_kinds_and_names(path: str, kind: str | None, name: str) -> None:
+    assert preview.preview_kind(path) == kind
+    assert preview.preview_name(path) == name
+
+
+def test_text_heads_cut_at_a_line_end_and_a_character_boundary() -> None:
+    body = ("é" * 30 + "\n") * 10
+    head = preview.text_preview(io.BytesIO(body.encode()), 100)
+    assert head == (("é" * 30 + "\n").encode())
+    no_newline = preview.text_preview(io.BytesIO(("é" * 100).encode()), 101)
+    assert no_newline == ("é" * 50).encode()
+    with pytest.raises(preview.NoPreview):
+        preview.text_preview(io.BytesIO(b"\xff\xfe bad"), 100)
+    with pytest.raises(preview.NoPreview):
+        preview.text_preview(io.BytesIO(b"text\x00binary"), 100, sniff=True)
+
+
+def test_csv_heads_keep_whole_records_and_survive_bad_csv() -> None:
+    config = PreviewSection(max_rows=2)
+    body = b'h1,h2\n1,"a\nb"\n2,x\n3,y\n'
+    assert preview.csv_preview(io.BytesIO(body), config) == b'h1,h2\n1,"a\nb"\n2,x\n'
+    nul = b"h\n\x00a\nb\nc\n"
+    assert preview.csv_preview(io.BytesIO(nul), config) == b"h\n\x00a\nb\n"
+
+
+def test_a_csv_head_cut_by_the_read_limit_drops_the_cut_record() -> None:
+    config = PreviewSection(max_rows=50, max_text_bytes=1)  # reads 64 KiB at most
+    row = b"x" * 1000 + b"\n"
+    body = b"h\n" + row * 100
+    head = preview.csv_preview(io.BytesIO(body), config)
+    assert head == b"h\n" + row * 50
+    short = preview.csv_preview(
+        io.BytesIO(b"h\n" + row * 70), PreviewSection(max_rows=100, max_text_bytes=1)
+    )
+    assert short.endswith(b"\n") and short.count(b"\n") == 1 + (65536 - 2) // 1001
+
+
+def test_decompression_bombs_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("L", (400, 400)).save(out, format="PNG")
+    monkeypatch.setattr(preview, "MAX_IMAGE_PIXELS", 10_000)
+    with pytest.raises(preview.NoPreview, match="larger than 10,000 pixels"):
+        preview.image_preview(io.BytesIO(out.getvalue()), "x.png", PreviewSection())
+
+
+# --- the shared writers, fast paths against their definitions --------------------------------
+
+_entry = st.builds(
+    Entry,
+    path=st.sampled_from(["a", "b", "c/d", "é"]),
+    size=st.one_of(st.none(), st.integers(0, 5)),
+    hash=st.one_of(st.none(), st.sampled_from(["0" * 64, "1" * 64])),
+    origin=st.sampled_from(["", "p1", "p2"]),
+    link=st.one_of(st.none(), st.sampled_from(["s3://x", "s3://y"])),
+)
+
+
+@given(st.lists(_entry, unique_by=lambda e: e.path), st.lists(_entry, unique_by=lambda e: e.path))
+def test_assign_origins_matches_its_definition(entries: list[Entry], base: list[Entry]) -> None:
+    content = {e.path: e for e in base}
+    expected = [
+        e._replace(
+            origin=content[e.path].origin
+            if e.path in content and not entry_changed(content[e.path], e)
+            else "v"
+        )
+        for e in entries
+    ]
+    assert assign_origins("v", entries, content) == expected
+
+
+@given(st.lists(_entry, unique_by=lambda e: e.path))
+def test_manifest_bytes_matches_its_definition(entries: list[Entry]) -> None:
+    import orjson
+
+    ordered = sorted(entries, key=lambda e: e.path)
+    assert manifest_bytes(entries) == b"".join(orjson.dumps(entry_dict(e)) + b"\n" for e in ordered)
