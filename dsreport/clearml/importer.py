@@ -8,6 +8,7 @@ that fails or times out, a corrupt zip) therefore leaves the catalog exactly as 
 from __future__ import annotations
 
 import gzip
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,10 +28,11 @@ from dsreport.clearml.records import ProjectDoc, Selection, TaskDoc
 from dsreport.clearml.source import Reader, SourceError, VersionUnreadable
 from dsreport.clearml.state import ParsedState, StateRefused, parse_state
 from dsreport.errors import DsreportError
-from dsreport.model import Catalog, Content
+from dsreport.model import ID_PATTERN, Catalog, Content
 from dsreport.progress import progress
 from dsreport.textsafe import safe_text
 
+_ID = re.compile(ID_PATTERN)
 GZIP_OVER = 16 * 1024 * 1024
 """Manifests larger than this are written as ``manifest.jsonl.gz``."""
 SERVER = "server"
@@ -116,6 +118,10 @@ def _read_states(reader: Reader, fetched: _Fetched, tasks: list[TaskDoc], warn: 
     with progress(len(tasks), "Reading ClearML states") as advance:
         for task in tasks:
             fetched.tasks[task.id] = task
+            if not _ID.fullmatch(task.id):
+                fetched.refused[task.id] = "its task id is not a valid version id"
+                advance(1)
+                continue
             try:
                 state = parse_state(reader.state(task), task.id)
             except VersionUnreadable as exc:

@@ -32,7 +32,7 @@ from dsreport.clearml.mapping import MappedVersion, slugify, split_project
 from dsreport.clearml.records import Selection
 from dsreport.diff import merge_contents
 from dsreport.lineage import ancestors, find_cycles, topological_order
-from dsreport.model import Content, DatasetJson, Entry, VersionJson
+from dsreport.model import MAX_INT, Content, DatasetJson, Entry, VersionJson
 
 ContentLookup = Callable[[str], Content]
 """The content of a catalog version, by id (reads its manifest)."""
@@ -326,7 +326,7 @@ def _compressed(
         if size is None:
             return None
         total += size
-    return total
+    return total if total <= MAX_INT else None
 
 
 def _dataset_plans(

@@ -159,8 +159,9 @@ def plan_previews(
     *paths* are the version's entry paths, to name previews after the files they sample.
     """
     by_basename: dict[str, list[str]] = {}
-    for path in paths:
-        by_basename.setdefault(PurePosixPath(path).name, []).append(path)
+    if plots or media:
+        for path in paths:
+            by_basename.setdefault(path.rpartition("/")[2], []).append(path)
     planned: list[PlannedPreview] = []
     for plot in sorted(_latest(plots), key=lambda p: (p.metric, p.variant)):
         if plot.metric.startswith("__"):

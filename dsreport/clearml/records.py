@@ -200,10 +200,11 @@ def _artifact(raw: Any) -> Artifact | None:
         for row in rows:
             if isinstance(row, (list, tuple)) and len(row) == 2:
                 display.append((str(row[0]), str(row[1])))
+    size = as_int(raw.get("content_size"))
     return Artifact(
         key=raw["key"],
         uri=opt_str(raw.get("uri")),
-        content_size=as_int(raw.get("content_size")),
+        content_size=size if size is not None and size >= 0 else None,
         display_data=tuple(display),
     )
 

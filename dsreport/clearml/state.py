@@ -19,7 +19,6 @@ Example (a merge; only the keys the import reads)::
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -31,8 +30,10 @@ from dsreport.model import ID_PATTERN, MAX_INT, Entry, path_problem
 _ID = re.compile(ID_PATTERN)
 _HEX64 = re.compile(r"^[0-9a-fA-F]{64}$")
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 """Bidirectional controls: they make a shown path differ from the real one ("Trojan Source")."""
+_BAD_CHARS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI}]")
+"""Control characters (Unicode Cc), line and paragraph separators, surrogates, bidi controls."""
 MAX_PATH_BYTES = 4096
 """A longer ``relative_path`` is refused (no file system stores it)."""
 MAX_SEGMENT_BYTES = 255
@@ -76,12 +77,14 @@ def hostile_path_problem(path: str) -> str | None:
     problem = path_problem(path)
     if problem:
         return problem
-    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") or c in _BIDI for c in path):
+    if _BAD_CHARS.search(path):
         return "holds a control, bidirectional-override or surrogate character"
     if path.startswith("\\") or _DRIVE.match(path):
         return "looks like a Windows absolute path"
-    if any(seg in (".", "..") for seg in re.split(r"[/\\]", path)):
+    if "\\" in path and any(seg in (".", "..") for seg in re.split(r"[/\\]", path)):
         return "holds a '..' or '.' segment between backslashes"
+    if len(path) * 4 <= MAX_SEGMENT_BYTES:  # no UTF-8 character is longer than 4 bytes
+        return None
     encoded = path.encode("utf-8")
     if len(encoded) > MAX_PATH_BYTES:
         return f"is longer than {MAX_PATH_BYTES} bytes"
@@ -100,6 +103,8 @@ class _Checker:
 
     def __init__(self) -> None:
         self.problems: list[str] = []
+        self.ids: set[str] = set()
+        """Origins already found to be valid ids (most entries share a few)."""
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -122,14 +127,18 @@ class _Checker:
         origin = raw.get("parent_dataset_id")
         if origin is None:
             origin = ""
+        elif isinstance(origin, str) and origin in self.ids:
+            pass
         elif not isinstance(origin, str) or not _ID.fullmatch(origin):
             self.problem(f"{where}.parent_dataset_id", f"not a version id: {_show(origin)}")
+        else:
+            self.ids.add(origin)
         target = raw.get("link") if link else None
         if link:
             if not isinstance(target, str) or not target:
                 self.problem(f"{where}.link", f"expected a URL, got {_show(target)}")
-            elif any(unicodedata.category(c) in ("Cc", "Cs") for c in target):
-                self.problem(f"{where}.link", "holds a control or surrogate character")
+            elif _BAD_CHARS.search(target):
+                self.problem(f"{where}.link", "holds a control, bidi or surrogate character")
         if len(self.problems) > before:
             return None
         return Entry(path, size, digest, origin, target)

@@ -21,7 +21,7 @@ from click.testing import Result
 
 from dsreport.catalog.load import load_catalog
 from tests.builders import CatalogBuilder, edit_json, sha
-from tests.clearml_helpers import read_manifest, tree
+from tests.clearml_helpers import clean_env, need_clearml, read_manifest, run_dsreport, tree
 
 Run = Callable[..., Result]
 PNG = bytes.fromhex(
@@ -516,3 +516,28 @@ def test_the_progress_bar_counts_versions(
     session(tmp_path / "s", TID2, name="other")
     assert run("import", "clearml", tmp_path / "s", "--catalog", tmp_path / "c").exit_code == 0
     assert bars == [("Reading ClearML states", 2, 2), ("Importing 2 versions of 2 datasets", 2, 2)]
+
+
+def test_a_server_source_without_the_sdk_says_how_to_install_it(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "clearml.backend_api.session", None)  # import fails
+    result = run("import", "clearml", "server", "--catalog", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Error: reading a ClearML server needs the clearml package: pip install 'dsreport[clearml]'"
+    )
+
+
+def test_a_server_without_credentials_is_one_clear_line(tmp_path: Path) -> None:
+    need_clearml()
+    result = run_dsreport(
+        "import", "clearml", "server", "--catalog", tmp_path / "c", env=clean_env(tmp_path)
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: no ClearML credentials for the configured ClearML server: set "
+        "CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY (or run clearml-init to write "
+        "clearml.conf)"
+    )
+    assert not (tmp_path / "c").exists()

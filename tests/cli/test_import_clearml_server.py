@@ -405,3 +405,13 @@ def test_reimport_picks_up_new_archived_deleted_and_renamed(world: World) -> Non
     sensors = loaded.versions[new["sensors"]].meta
     assert sensors.version == "0.3.0"
     assert sorted(read_manifest(loaded.versions[new["sensors"]].folder)) == world.offline["files"]
+    # A fresh catalog never saw c1: c2 is imported without it, its files keep an origin.
+    fresh = world.tmp / "fresh-after-changes"
+    result = run_dsreport("import", "clearml", "server", "--catalog", fresh, env=env)
+    assert result.returncode == 0, result.stderr
+    assert f"note: version {c['c2']}: parent {c['c1']} no longer on the server" in result.stderr
+    assert run_dsreport("validate", fresh, env=env).returncode == 0
+    c2 = load_catalog(fresh).versions[c["c2"]]
+    assert c2.meta.parents == () and c2.meta.extra is not None
+    assert c2.meta.extra["clearml_missing_parents"] == [c["c1"]]
+    assert {e["origin"] for e in read_manifest(c2.folder).values()} == {c["c2"]}

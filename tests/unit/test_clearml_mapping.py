@@ -215,7 +215,7 @@ def test_odd_documents_never_crash_and_always_give_a_valid_version_json() -> Non
             "name": 5,
             "tags": "x",
             "runtime": [],
-            "execution": {"artifacts": [None, {"key": 1}]},
+            "execution": {"artifacts": [None, {"key": 1}, {"key": "data", "content_size": -5}]},
             "created": "never",
             "comment": "bad \udc80 byte",
             "hyperparams": "?",
@@ -241,6 +241,7 @@ def test_odd_documents_never_crash_and_always_give_a_valid_version_json() -> Non
     )
     assert document_bytes(doc)  # writable: the lone surrogate was replaced
     assert m.created == "1970-01-01T00:00:00Z" and m.description == "bad \ufffd byte"
+    assert m.own_data is None  # a negative size is no size
 
 
 def test_clean_json_makes_raw_values_writable() -> None:

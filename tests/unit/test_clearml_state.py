@@ -95,6 +95,10 @@ def test_a_draft_and_missing_origins() -> None:
         ),
         ({"dataset_file_entries": [file("a", size=2**63)]}, "('a').size: expected a size in bytes"),
         ({"dataset_file_entries": [file("a"), file("a")]}, "relative_path 'a' is listed twice"),
+        (
+            {"dataset_file_entries": [file("a", parent_dataset_id=["x"])]},
+            "('a').parent_dataset_id: not a version id: ['x']",
+        ),
         ({"dataset_file_entries": ["a"]}, "dataset_file_entries[0]: expected an object, got 'a'"),
         ({"dataset_file_entries": [{"size": 1}]}, "relative_path: expected a string, got None"),
         ({"dataset_file_entries": {}}, "dataset_file_entries: expected a list"),
@@ -158,3 +162,44 @@ def test_an_accepted_path_is_always_a_valid_manifest_path(path: str) -> None:
         assert path_problem(path) is None
         FileEntry(path=path, size=1, hash=H, origin=VID)  # the model accepts it
         assert ".." not in path.replace("\\", "/").split("/")
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        "relative_path": st.text(max_size=10) | JSON,
+        "size": st.integers() | JSON,
+        "hash": st.sampled_from([H, H.upper(), "x"]) | JSON,
+        "parent_dataset_id": st.sampled_from([VID, PARENT, "../x"]) | JSON,
+        "link": st.text(max_size=10) | JSON,
+    },
+)
+
+
+@given(
+    files=st.lists(ENTRY | JSON, max_size=4),
+    links=st.lists(ENTRY | JSON, max_size=3) | JSON,
+    graph=JSON | st.fixed_dictionaries({VID: st.lists(st.text(max_size=4) | JSON, max_size=3)}),
+    dirty=JSON,
+)
+def test_any_state_is_read_or_refused_never_crashes(
+    files: Any, links: Any, graph: Any, dirty: Any
+) -> None:
+    data = state(
+        dataset_file_entries=files, dataset_link_entries=links, dependency_graph=graph, dirty=dirty
+    )
+    try:
+        parsed = parse_state(data, VID)
+    except StateRefused as exc:
+        assert exc.problems
+        return
+    for e in parsed.entries:
+        assert hostile_path_problem(e.path) is None
+        assert e.link is not None or (e.size is not None and e.hash is not None)
