@@ -134,7 +134,9 @@ def _plan_folder(root: Path, change: FolderChange) -> tuple[FolderResult, list[t
     return FolderResult(frozenset(added), frozenset(modified), frozenset(removed)), carried
 
 
-def _build(root: Path, change: FolderChange, carried: list[tuple[str, bool]]) -> Path:
+def _build(
+    root: Path, change: FolderChange, carried: list[tuple[str, bool]], result: FolderResult
+) -> Path:
     """The new folder, built aside; returns its path."""
     old = root / change.name
     staged = aside_dir(old)
@@ -151,11 +153,10 @@ def _build(root: Path, change: FolderChange, carried: list[tuple[str, bool]]) ->
                     f"refusing to write outside the folder: {rel!r}", file=change.name
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
-            data = change.write[rel]
-            if _same_bytes(old / rel, data):
+            if rel in result.added or rel in result.modified:
+                _write_new(target, change.write[rel])
+            else:  # the same bytes as the old file: keep that one
                 _link_or_copy(old / rel, target)
-            else:
-                _write_new(target, data)
         for folder in sorted({p.parent for p in staged.rglob("*")}, key=lambda p: -len(p.parts)):
             fsync_dir(folder)
     except BaseException:
@@ -182,7 +183,8 @@ def apply_changes(root: Path, changes: Sequence[FolderChange]) -> dict[str, Fold
             if not result.changed:
                 continue
             target = root / change.name
-            staged.append((target, None if change.remove else _build(root, change, carried)))
+            built = None if change.remove else _build(root, change, carried, result)
+            staged.append((target, built))
     except BaseException:
         for _, built in staged:
             if built is not None:

@@ -125,7 +125,7 @@ def _read_states(reader: Reader, fetched: _Fetched, tasks: list[TaskDoc], warn: 
             try:
                 state = parse_state(reader.state(task), task.id)
             except VersionUnreadable as exc:
-                fetched.refused[task.id] = str(exc)
+                warn(f"note: version {task.id} skipped: {exc}")
             except StateRefused as exc:
                 fetched.refused[task.id] = "; ".join(exc.problems)
             else:

@@ -118,7 +118,7 @@ def split_project(project_name: str, task_name: str) -> tuple[str, str, bool]:
     """``(project, dataset name, hidden)`` from a dataset task's project name.
 
     ``Demo/.datasets/pets`` -> ``("Demo", "pets", True)``; a project without the hidden part
-    (datasets made before ClearML server 1.6) -> ``(project, task name, False)``.
+    (older datasets) -> ``(project, task name, False)``.
     """
     if HIDDEN in project_name:
         project, _, name = project_name.partition(HIDDEN)

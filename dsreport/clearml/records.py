@@ -9,7 +9,7 @@ of the expected types.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 DATA_ARTIFACT = "data"
@@ -165,8 +165,6 @@ class Listing:
     """Ids of every dataset version the source holds (selected or not), so that versions deleted
     on the server can be told apart; ``None`` when the source is not a whole server (an offline
     session), and nothing is ever removed."""
-    notes: tuple[str, ...] = field(default=())
-    """Things worth telling the user (skipped files…)."""
 
 
 def as_str(value: Any, default: str = "") -> str:

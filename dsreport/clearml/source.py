@@ -14,7 +14,7 @@ class SourceError(DsreportError):
 
 
 class VersionUnreadable(Exception):
-    """One version cannot be imported (no state artifact, say); the others can."""
+    """One version has nothing to import (it never stored a state): it is skipped, with a note."""
 
 
 class Reader(Protocol):

@@ -541,3 +541,17 @@ def test_a_server_without_credentials_is_one_clear_line(tmp_path: Path) -> None:
         "clearml.conf)"
     )
     assert not (tmp_path / "c").exists()
+
+
+def test_a_session_without_a_state_is_skipped_with_a_note(run: Run, tmp_path: Path) -> None:
+    src = session(tmp_path / "s", TID)
+    session(tmp_path / "s", TID2, name="other")
+    for state in src.rglob("state.json"):
+        state.unlink()
+    result = run("import", "clearml", tmp_path / "s", "--catalog", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert (
+        f"note: version {TID} skipped: the session holds no state.json (or several)"
+        in result.stderr
+    )
+    assert list(load_catalog(tmp_path / "c").versions) == [TID2]
