@@ -271,6 +271,84 @@ def snapshot(
         take_snapshot(request, Console())
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Import dataset versions that another tool made into the catalog."""
+
+
+@import_group.command("clearml")
+@click.argument("source")
+@click.option(
+    "--catalog",
+    type=click.Path(path_type=Path),
+    envvar="DSREPORT_CATALOG",
+    default=".",
+    show_default="$DSREPORT_CATALOG, else the current folder",
+    help="The catalog to import into (created if missing).",
+)
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    help="Only datasets of this project (and its sub-projects); repeatable.",
+)
+@click.option(
+    "--dataset", "datasets", multiple=True, help="Only datasets of this name; repeatable."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for each answer of the server.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=2,
+    show_default=True,
+    help="Retries of a request that failed to connect or got a busy answer.",
+)
+def import_clearml_command(
+    source: str,
+    catalog: Path,
+    projects: tuple[str, ...],
+    datasets: tuple[str, ...],
+    timeout: float,
+    retries: int,
+) -> None:
+    """Import ClearML dataset versions from SOURCE into the catalog.
+
+    SOURCE is `server` (the ClearML server configured as usual: clearml.conf or the
+    CLEARML_API_HOST, CLEARML_FILES_HOST, CLEARML_API_ACCESS_KEY and CLEARML_API_SECRET_KEY
+    variables; needs `pip install 'dsreport[clearml]'`), an http(s):// API server URL (with
+    the same credentials), or the folder or zip of an offline session (or a folder of them).
+    Re-running it updates the catalog: new, changed, archived and deleted versions.
+    """
+    from dsreport.clearml.importer import import_clearml
+    from dsreport.clearml.records import Selection
+    from dsreport.errors import DsreportError
+    from dsreport.textsafe import safe_text
+
+    report = import_clearml(
+        source,
+        catalog,
+        selection=Selection(projects=projects, datasets=datasets),
+        timeout=timeout,
+        retries=retries,
+        warn=lambda line: click.echo(safe_text(line), err=True),
+    )
+    for vid, reason in sorted(report.refused.items()):
+        click.echo(safe_text(f"refused: version {vid}: {reason}"), err=True)
+    click.echo(report.summary())
+    if report.refused:
+        count = len(report.refused)
+        raise DsreportError(
+            f"{count} version{'s were' if count != 1 else ' was'} refused (listed above); "
+            "everything else was imported"
+        )
+
+
 def main() -> None:
     """Entry point of the ``dsreport`` command."""
     cli(prog_name="dsreport")
