@@ -7,6 +7,10 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+import pytest
+from click.testing import CliRunner
+
+from dsreport.cli import cli
 from tests.builders import CatalogBuilder, FileSpec, sha
 
 HOSTILE_PATHS = (
@@ -146,3 +150,18 @@ def build_demo(root: Path, count: int = 400) -> dict[str, Any]:
     (folder / "console.log").write_bytes(CONSOLE)
     builder.version("demo", "v3", third, version="1.2.0", name="Demo third", parents=["v2"])
     return {"builder": builder, "contents": {"v1": first, "v2": second, "v3": third}}
+
+
+def build_site(catalog: Path, site: Path) -> None:
+    """``dsreport build CATALOG -o SITE``, which must succeed."""
+    result = CliRunner().invoke(cli, ["build", str(catalog), "-o", str(site)])
+    assert result.exit_code == 0, result.output
+
+
+def built_demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The demo catalog, built (for a module fixture): ``{"builder", "contents", "site"}``."""
+    root = tmp_path_factory.mktemp("version-pages")
+    info = build_demo(root / "catalog")
+    build_site(root / "catalog", root / "site")
+    info["site"] = root / "site"
+    return info

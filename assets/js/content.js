@@ -20,16 +20,18 @@
   var HEX = "0123456789abcdef";
   var NONE = 126; /* "~": an unknown hash */
 
+  /* Two digits (12 bits) as three hex digits: a hash's hex is 21 lookups and one more digit. */
+  var PAIR = new Array(4096);
+  for (var v = 0; v < 4096; v++) { PAIR[v] = HEX[v >> 8] + HEX[(v >> 4) & 15] + HEX[v & 15]; }
+
   /* One hash of a part's hash string as hex (64 digits), or null. */
   function hexAt(text, at) {
     if (text.charCodeAt(at) === NONE) { return null; }
-    var out = "", acc = 0, bits = 0;
-    for (var i = 0; i < HASH_WIDTH; i++) {
-      acc = ((acc << 6) | DIGIT[text.charCodeAt(at + i)]) & 0xffff;
-      bits += 6;
-      while (bits >= 4 && out.length < 64) { bits -= 4; out += HEX[(acc >> bits) & 15]; }
+    var out = "";
+    for (var i = 0; i < 42; i += 2) {
+      out += PAIR[(DIGIT[text.charCodeAt(at + i)] << 6) | DIGIT[text.charCodeAt(at + i + 1)]];
     }
-    return out;
+    return out + HEX[DIGIT[text.charCodeAt(at + 42)] >> 2];
   }
   /* The first 8 digits of a hash as a number (48 bits: exact), for sorting. */
   function hashPrefix(text, at) {
