@@ -23,6 +23,8 @@ HOSTILE_PATHS = (
     "wide/\uff01.txt",  # U+FF01 sorts before U+1F600 by code point, after it in UTF-16
     "wide/\U0001f600.txt",
 )
+NEAR_HASHES = ("00000000" + "0" * 55 + "1", "00000000" + "f" * 56)
+"""Two hashes that differ only after their first 32 bits."""
 BIG_SIZE = 2**60 + 1
 """A size JavaScript numbers cannot hold exactly."""
 
@@ -123,6 +125,10 @@ def contents(count: int) -> list[dict[str, FileSpec]]:
     third = dict(second)
     third["README.md"] = "readme v3"
     third["images/birds/bird_000.png"] = (77, sha("bird"))
+    # Hashes that share their first 32 bits: sorting by hash must still be exact.
+    third["same-prefix/high.bin"] = (1, NEAR_HASHES[1])
+    third["same-prefix/low-1.bin"] = (1, NEAR_HASHES[0])
+    third["same-prefix/low-2.bin"] = (1, NEAR_HASHES[0])
     return [first, second, third]
 
 

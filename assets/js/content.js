@@ -12,7 +12,7 @@
 (function () {
   "use strict";
   var DS = window.DS;
-  var IN_FLIGHT = 3;
+  var IN_FLIGHT = 2;
   var HASH_WIDTH = 43;
   var ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
   var DIGIT = new Int8Array(128).fill(-1);
@@ -33,11 +33,13 @@
     }
     return out + HEX[DIGIT[text.charCodeAt(at + 42)] >> 2];
   }
-  /* The first 8 digits of a hash as a number (48 bits: exact), for sorting. */
+  /* The first 5 digits (30 bits) of a hash as a number, for sorting (equal ones are then put in
+     full-hash order); an unknown hash sorts last. */
+  var NO_HASH_KEY = 1 << 30;
   function hashPrefix(text, at) {
-    if (text.charCodeAt(at) === NONE) { return Infinity; }
+    if (text.charCodeAt(at) === NONE) { return NO_HASH_KEY; }
     var value = 0;
-    for (var i = 0; i < 8; i++) { value = value * 64 + DIGIT[text.charCodeAt(at + i)]; }
+    for (var i = 0; i < 5; i++) { value = value * 64 + DIGIT[text.charCodeAt(at + i)]; }
     return value;
   }
 
@@ -53,6 +55,49 @@
       if (d < dels.length && dels[d] === b) { d++; b++; continue; }
       if (b >= n) { break; }
     }
+    return out;
+  }
+
+  /* Sort positions by numeric keys (keys[p]; ties in position order) without a comparator: each
+     key (or, when keys are too large or not integers, its rank among the distinct keys) and the
+     index are packed into one exact number, and the engine's native numeric sort orders those:
+     several times faster than a comparator. */
+  var EXACT = 9007199254740992; /* 2**53 */
+  function numericSort(positions, keys, descending) {
+    var n = positions.length, i, v, min = Infinity, max = -Infinity, integral = true;
+    for (i = 0; i < n; i++) {
+      v = keys[positions[i]];
+      if (v < min) { min = v; }
+      if (v > max) { max = v; }
+      if (v !== Math.floor(v)) { integral = false; }
+    }
+    var scale = 1;
+    while (scale < n) { scale *= 2; }
+    var span = max - min, ranks = null;
+    if (!(integral && (span + 1) * scale < EXACT)) {
+      var values = new Float64Array(n);
+      for (i = 0; i < n; i++) { values[i] = keys[positions[i]]; }
+      var sorted = values.slice().sort();
+      var distinct = new Float64Array(n), u = 0;
+      for (i = 0; i < n; i++) { if (i === 0 || sorted[i] !== sorted[i - 1]) { distinct[u++] = sorted[i]; } }
+      ranks = values;
+      for (i = 0; i < n; i++) {
+        var lo = 0, hi = u - 1;
+        v = values[i];
+        while (lo < hi) { var mid = (lo + hi) >> 1; if (distinct[mid] < v) { lo = mid + 1; } else { hi = mid; } }
+        ranks[i] = lo;
+      }
+      min = 0;
+      span = u - 1;
+    }
+    var packed = new Float64Array(n);
+    for (i = 0; i < n; i++) {
+      v = (ranks ? ranks[i] : keys[positions[i]]) - min;
+      packed[i] = (descending ? span - v : v) * scale + i;
+    }
+    packed.sort();
+    var out = new Int32Array(n);
+    for (i = 0; i < n; i++) { out[i] = positions[packed[i] % scale]; }
     return out;
   }
 
@@ -179,7 +224,11 @@
     }
 
     /* ---- the table ---- */
-    function pending(td) { td.appendChild(DS.el("span", { "class": "muted", text: "\u2026" })); }
+    var pendingShown = false;   /* a row on screen waits for its data */
+    function pending(td) {
+      pendingShown = true;
+      td.appendChild(DS.el("span", { "class": "muted", text: "\u2026" }));
+    }
     var columns = [
       { key: "path", label: "Path", cell: function (id, td) {
         if (id < 0 || !store.ready(id)) { pending(td); return; }
@@ -274,20 +323,30 @@
         strings = new Array(n);
         for (var t = 0; t < n; t++) { strings[t] = store.links.get(order[t]) || ""; }
       }
-      var tie = key === "hash" ? function (x, y) {
-        var hx = store.hash(order[x]) || "", hy = store.hash(order[y]) || "";
-        return hx < hy ? -sign : hx > hy ? sign : x - y;
-      } : function (x, y) { return x - y; };
       if (strings) {
         return positions.sort(function (x, y) {
           var u = strings[x], v = strings[y];
           return u < v ? -sign : u > v ? sign : x - y;
         });
       }
-      return positions.sort(function (x, y) {
-        var u = keys[x], v = keys[y];
-        return u < v ? -sign : u > v ? sign : tie(x, y);
-      });
+      var sorted = numericSort(positions, keys, sign < 0);
+      if (key === "hash") { exactHashes(sorted, keys, sign); }
+      return sorted;
+    }
+    /* Runs of equal 30-bit prefixes: put them in full-hash order. */
+    function exactHashes(sorted, keys, sign) {
+      for (var a = 0; a < sorted.length;) {
+        var b = a + 1;
+        while (b < sorted.length && keys[sorted[b]] === keys[sorted[a]]) { b++; }
+        if (b - a > 1 && keys[sorted[a]] !== NO_HASH_KEY) {
+          var run = Array.prototype.slice.call(sorted, a, b);
+          var hex = {};
+          run.forEach(function (p) { hex[p] = store.hash(order[p]); });
+          run.sort(function (x, y) { return hex[x] < hex[y] ? -sign : hex[x] > hex[y] ? sign : x - y; });
+          sorted.set(run, a);
+        }
+        a = b;
+      }
     }
     function recompute() {
       var n = order.length, positions = null;
@@ -381,7 +440,8 @@
         order = buildOrder();
         makeTable();
         performance.mark("ds-content-first-rows");
-      } else if (table) {
+      } else if (table && pendingShown) {
+        pendingShown = false;
         table.render();
       }
       if (loadedParts === store.parts.length) {
@@ -409,7 +469,17 @@
     }
     if (!store.parts.length) { order = new Int32Array(0); makeTable(); done = api.done = true; say(summary()); return; }
     say(summary());
-    for (var k = 0; k < IN_FLIGHT; k++) { next(); }
+    /* Start after the first paint (the page's own first rows show at once), or after 100 ms in
+       a background tab, where animation frames wait. */
+    var started = false;
+    function start() {
+      if (started) { return; }
+      started = true;
+      performance.mark("ds-content-start");
+      for (var k = 0; k < IN_FLIGHT; k++) { next(); }
+    }
+    requestAnimationFrame(function () { setTimeout(start, 0); });
+    setTimeout(start, 100);
 
     /* For tests and tools: every entry as [path, size, hash, origin, link], in path order. */
     api.entries = function () {

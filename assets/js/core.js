@@ -104,7 +104,12 @@
       return sign + text + " " + UNITS[unit];
     },
     signedSize: function (bytes) { return (bytes > 0 ? "+" : "") + DS.fmt.size(bytes); },
-    number: function (n) { return Number(n).toLocaleString("en-US"); },
+    /* Thousands separators by hand: toLocaleString costs ~50 ms on its first call (ICU). */
+    number: function (n) {
+      var value = Math.round(Number(n));
+      var digits = String(Math.abs(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      return (value < 0 ? "-" : "") + digits;
+    },
     time: function (iso) {
       var d = new Date(iso);
       if (isNaN(d.getTime())) { return iso; }

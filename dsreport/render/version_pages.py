@@ -29,8 +29,9 @@ from dsreport.render.preview import Previews, collect_previews, local_only
 from dsreport.site import content_hash
 from dsreport.versioning import version_key
 
-FIRST_ROWS = 200
-"""Content rows rendered into the page itself (the page without JavaScript shows these)."""
+FIRST_ROWS = 100
+"""Content rows rendered into the page itself (the page without JavaScript shows these); more
+would only slow the page's first render."""
 MAX_CONSOLE_BYTES = 16 * 2**20
 """A console log larger than this is read as its first and last halves of this size."""
 

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from dsreport.render.csvout import neutralise_cell
 from tests.builders import CatalogBuilder, sha
-from tests.version_catalog import BIG_SIZE, build_site, built_demo
+from tests.version_catalog import BIG_SIZE, NEAR_HASHES, build_site, built_demo
 
 HEADER = ["path", "size", "hash", "origin", "link"]
 # axe would fetch the stylesheets with XHR, which file:// refuses (logged as console errors).
@@ -180,6 +180,29 @@ def test_content_sorts_by_each_column(page: Page, demo: dict[str, Any]) -> None:
     page.get_by_role("button", name="Origin").click()
     expect(page.locator("#content-table tr.ds-row td:nth-child(4)").first).to_have_text(
         "this version"
+    )
+
+
+def test_content_sorts_by_the_whole_hash(page: Page, demo: dict[str, Any]) -> None:
+    goto(page, demo["site"], "v3")
+    loaded(page)
+    page.get_by_role("button", name="Hash").click()
+    rows = page.locator("#content-table tr.ds-row")
+    expect(rows.nth(2).locator("td").nth(2)).to_have_text(NEAR_HASHES[1])
+    first = [
+        (r.locator("td").first.inner_text(), r.locator("td").nth(2).inner_text())
+        for r in rows.all()[:3]
+    ]
+    assert first == [
+        ("same-prefix/low-1.bin", NEAR_HASHES[0]),
+        ("same-prefix/low-2.bin", NEAR_HASHES[0]),
+        ("same-prefix/high.bin", NEAR_HASHES[1]),
+    ]
+    page.get_by_role("button", name="Hash").click()
+    expect(rows.first.locator("td").nth(2)).to_have_text("–")  # unknown hashes: last, then first
+    hashes = [e[2] for e in entries(demo, "v3")]
+    expect(rows.nth(hashes.count(None)).locator("td").nth(2)).to_have_text(
+        max(h for h in hashes if h)
     )
 
 
@@ -349,12 +372,12 @@ def test_without_javascript_the_first_rows_and_every_panel_show(
         page = context.new_page()
         goto(page, demo["site"], "v2")
         rows = entries(demo, "v2")
-        expect(page.locator("#content-table tbody tr")).to_have_count(200)
+        expect(page.locator("#content-table tbody tr")).to_have_count(100)
         expect(page.locator("#content-table tbody tr td:first-child").first).to_have_text(
             rows[0][0]
         )
         expect(page.locator("#content-table .count-note")).to_contain_text(
-            f"Showing the first 200 of {len(rows):,} entries"
+            f"Showing the first 100 of {len(rows):,} entries"
         )
         for panel in ("content", "preview", "console"):
             expect(page.locator(f"#panel-{panel}")).to_be_visible()

@@ -44,9 +44,9 @@ def test_build_writes_both_pages_of_every_version(tmp_path: Path, run: Run) -> N
         page = (site / "v" / vid / "index.html").read_text()
         assert (site / "v" / vid / "full.html").is_file()
         rows = re.findall(r"<tr><td title=", page)
-        assert len(rows) == min(200, len(files))
-        if len(files) > 200:
-            assert f"Showing the first 200 of {len(files):,} entries" in page
+        assert len(rows) == min(100, len(files))
+        if len(files) > 100:
+            assert f"Showing the first 100 of {len(files):,} entries" in page
         data = plan(site, vid)
         assert data["total"] == len(files)
         for path, _key, _rows in [*data["full"], *data["deltas"]]:  # type: ignore[misc]
