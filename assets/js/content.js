@@ -211,7 +211,7 @@
     var api = { done: false };
     DS.content = api;
 
-    function say(text) { status.textContent = text; }
+    function say(text) { if (!failed) { status.textContent = text; } }
     function shown() { return view ? view.length : (order ? order.length : 0); }
     function idAt(i) { return order[view ? view[i] : i]; }
     function total() { return plan.total; }
@@ -384,7 +384,6 @@
 
     /* ---- CSV: all entries (path order) or the filtered ones (as displayed) ---- */
     function download(filtered) {
-      if (!done) { say(summary() + " (download when all have loaded)"); return; }
       var count = filtered ? shown() : order.length;
       var chunks = ["\ufeffpath,size,hash,origin,link\r\n"];
       var i = 0;
@@ -409,6 +408,7 @@
       say("Preparing the CSV\u2026");
       setTimeout(step, 0);
     }
+    csvAll.disabled = true;  /* until every entry has loaded */
     csvAll.addEventListener("click", function () { download(false); });
     csvFiltered.addEventListener("click", function () { download(true); });
 
@@ -447,6 +447,7 @@
       if (loadedParts === store.parts.length) {
         done = true;
         api.done = true;
+        csvAll.disabled = false;
         loadedRows = plan.total;
         performance.mark("ds-content-loaded");
         if (state.filter || state.sortKey) { later(recompute); } else { say(summary()); }
@@ -464,10 +465,10 @@
         next();
       }, function () {
         failed = true;
-        say("The content data could not be loaded (" + part.src + "): only the first rows are shown.");
+        status.textContent = "The content data could not be loaded (" + part.src + "): only the first rows are shown.";
       });
     }
-    if (!store.parts.length) { order = new Int32Array(0); makeTable(); done = api.done = true; say(summary()); return; }
+    if (!store.parts.length) { order = new Int32Array(0); makeTable(); done = api.done = true; csvAll.disabled = false; say(summary()); return; }
     say(summary());
     /* Start after the first paint (the page's own first rows show at once), or after 100 ms in
        a background tab, where animation frames wait. */

@@ -157,3 +157,22 @@ def test_previews_show_each_kind_and_hostile_files_stay_inert(page: Page, site_r
     panel = page.locator("#panel-preview")
     assert panel.locator("svg, script, iframe, object, embed").count() == 0
     assert page.evaluate("[...document.images].every(i => i.src.startsWith('file:'))")
+
+
+def test_missing_content_data_leaves_the_first_rows_and_says_so(
+    page: Page, demo: dict[str, Any], tmp_path: Path, page_guard: Any
+) -> None:
+    import shutil
+
+    site = tmp_path / "site"
+    shutil.copytree(demo["site"], site)
+    html = (site / "v" / "v2" / "index.html").read_text()
+    missing = re.findall(r'"(c/[0-9a-f]{2}/[0-9a-f]{38}\.js)"', html)[-1]
+    (site / missing).unlink()
+    page_guard.set_root(site)
+    page_guard.allow_console_error(r"Failed to load resource|ERR_FILE_NOT_FOUND")
+    page.goto((site / "v" / "v2" / "index.html").as_uri())
+    status = page.locator("#content-status")
+    expect(status).to_have_text(re.compile(r"could not be loaded \(c/.*\): only the first rows"))
+    expect(page.locator("#content-table tbody tr").first).to_be_visible()
+    expect(page.locator("#csv-all")).to_be_disabled()
