@@ -13,6 +13,7 @@
   "use strict";
   var DS = window.DS;
   var IN_FLIGHT = 2;
+  var DELTAS_IN_FLIGHT = 6;
   var HASH_WIDTH = 43;
   var ALPHABET = "-0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz";
   var DIGIT = new Int8Array(128).fill(-1);
@@ -413,11 +414,11 @@
     csvFiltered.addEventListener("click", function () { download(true); });
 
     /* ---- loading ---- */
-    var queue = [];
-    var firstPart = store.parts.filter(function (p) { return !p.delta; })[0];
-    if (firstPart) { queue.push(firstPart); }
-    store.parts.forEach(function (p) { if (p.delta) { queue.push(p); } });
-    store.parts.forEach(function (p) { if (!p.delta && p !== firstPart) { queue.push(p); } });
+    /* Two queues: the full copy's parts in order (few at a time: large scripts), and the
+       deltas (small: many at a time, since the row order waits for all of them). */
+    var parts = store.parts.filter(function (p) { return !p.delta; });
+    var deltas = store.parts.filter(function (p) { return p.delta; });
+    var firstPart = parts[0];
     var deltasLeft = plan.deltas.length;
 
     function buildOrder() {
@@ -440,6 +441,7 @@
         order = buildOrder();
         makeTable();
         performance.mark("ds-content-first-rows");
+        for (var k = 0; k < IN_FLIGHT; k++) { next(parts); }
       } else if (table && pendingShown) {
         pendingShown = false;
         table.render();
@@ -457,12 +459,12 @@
         say(summary());
       }
     }
-    function next() {
+    function next(queue) {
       if (failed || !queue.length) { return; }
       var part = queue.shift();
       DS.load(up + part.src, "c", part.key).then(function (value) {
         arrived(part, value);
-        next();
+        next(queue);
       }, function () {
         failed = true;
         status.textContent = "The content data could not be loaded (" + part.src + "): only the first rows are shown.";
@@ -477,7 +479,9 @@
       if (started) { return; }
       started = true;
       performance.mark("ds-content-start");
-      for (var k = 0; k < IN_FLIGHT; k++) { next(); }
+      // The first part and the deltas first: the row order needs them all; then the rest.
+      next([parts.shift()].filter(Boolean));
+      for (var j = 0; j < DELTAS_IN_FLIGHT; j++) { next(deltas); }
     }
     requestAnimationFrame(function () { setTimeout(start, 0); });
     setTimeout(start, 100);

@@ -137,6 +137,7 @@ def collect_previews(folder: Path) -> Previews:
 
 
 def _read(path: Path, limit: int) -> bytes:
+    """Up to *limit* bytes of a regular file, never following a link or opening a FIFO."""
     # O_NOFOLLOW and O_NONBLOCK: a file swapped for a link or a FIFO since it was listed is
     # refused, never followed or waited on.
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -193,6 +194,7 @@ def read_preview(name: str, path: Path, info: os.stat_result | None) -> Preview:
 
 
 def _decode(data: bytes, truncated: bool) -> tuple[str, list[str]]:
+    """Text of *data* and notes (a cut character at the end of a truncated read is dropped)."""
     if truncated:
         # A cut can split a character: drop an incomplete one at the end.
         for cut in range(0, 4):
@@ -209,12 +211,14 @@ def _decode(data: bytes, truncated: bool) -> tuple[str, list[str]]:
 
 
 def _size_note(size: int, shown: int) -> str:
+    """The note on a preview shown in part."""
     return f"Showing the first {shown:,} of {size:,} bytes."
 
 
 def _as_text(
     name: str, size: int, data: bytes, truncated: bool, kind: str, note: str | None = None
 ) -> Preview:
+    """The head of a file as text, with *note* and the notes of its reading."""
     notes = [note] if note else []
     shown = data[:MAX_TEXT_BYTES]
     text, decode_notes = _decode(shown, truncated or len(data) > MAX_TEXT_BYTES)
@@ -225,12 +229,14 @@ def _as_text(
 
 
 def _cell(value: str) -> str:
+    """A table cell, capped at :data:`MAX_CELL` characters."""
     return value if len(value) <= MAX_CELL else value[:MAX_CELL] + "…"
 
 
 def _table(
     name: str, size: int, header: list[str], rows: list[list[str]], notes: list[str], more: bool
 ) -> Preview:
+    """A table preview: rows padded to one width, capped in rows, columns and cell length."""
     width = max([len(header), *(len(r) for r in rows)]) if rows or header else 0
     if width > MAX_COLUMNS:
         notes.append(f"Showing the first {MAX_COLUMNS} of {width} columns.")
@@ -245,6 +251,7 @@ def _table(
 
 
 def _delimited(name: str, size: int, data: bytes, truncated: bool, delimiter: str) -> Preview:
+    """A CSV or TSV file as a table (the first row is the header)."""
     text, notes = _decode(data, truncated)
     if truncated:
         text = text[: text.rfind("\n") + 1] or text  # the last line may be cut
@@ -264,10 +271,12 @@ def _delimited(name: str, size: int, data: bytes, truncated: bool, delimiter: st
 
 
 def _json_cell(value: Any) -> str:
+    """A JSONL value as a cell: strings as they are, the rest as JSON."""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
 def _jsonl(name: str, size: int, data: bytes, truncated: bool) -> Preview:
+    """A JSONL file as a table: a column per key (in order of use), ``(value)`` for the rest."""
     text, notes = _decode(data, truncated)
     lines = text.split("\n")
     if truncated:
@@ -308,6 +317,7 @@ class _Invalid:
 
 
 def _json(name: str, size: int, data: bytes, truncated: bool) -> Preview:
+    """A JSON file, pretty-printed, or as text with a note when it is not valid JSON."""
     if truncated:
         return _as_text(name, size, data, truncated, "text", "Too large to show as formatted JSON.")
     text, notes = _decode(data, False)
@@ -352,6 +362,7 @@ def local_only(nodes: list[Node], *, demote: bool = False) -> list[Node]:
 
 
 def _markdown(name: str, size: int, data: bytes, truncated: bool) -> Preview:
+    """A Markdown file, rendered safely."""
     text, notes = _decode(data, truncated)
     if truncated:
         notes.append(_size_note(size, len(data)))
@@ -411,6 +422,7 @@ def _png(data: bytes) -> tuple[str, str, int, int] | None:
 
 
 def _image(name: str, path: Path, size: int) -> Preview:
+    """An image, copied when its bytes are an image we can show."""
     if size > MAX_IMAGE_BYTES:
         return Preview(
             name,

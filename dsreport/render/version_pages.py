@@ -37,11 +37,13 @@ MAX_CONSOLE_BYTES = 16 * 2**20
 
 
 def _label(ctx: BuildContext, vid: str) -> str:
+    """A version as people name it: ``pets 1.2.0`` (its name, and its number unless in it)."""
     meta = ctx.catalog.versions[vid].meta
     return f"{meta.name} {meta.version}" if meta.version not in meta.name else meta.name
 
 
 def _related(ctx: BuildContext, ids: tuple[str, ...] | list[str]) -> list[dict[str, Any]]:
+    """Parents or children, as the full-details page lists them."""
     return [
         {
             "id": vid,
@@ -54,6 +56,7 @@ def _related(ctx: BuildContext, ids: tuple[str, ...] | list[str]) -> list[dict[s
 
 
 def _entry_row(entry: Entry) -> dict[str, Any]:
+    """A content row of the page's own table (a link target is a link only for http(s))."""
     return {
         "path": entry.path,
         "size": entry.size,
@@ -102,6 +105,7 @@ def read_console(path: Path) -> tuple[RenderedConsole | None, str | None]:
 
 
 def _plan_data(ctx: BuildContext, vid: str, plan: ContentPlan, entries: list[Entry]) -> Any:
+    """The page's content plan, with the names of the versions its entries come from."""
     origins = sorted({e.origin for e in entries})
     return plan.as_data() | {
         "self": vid,
