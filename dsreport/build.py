@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from dsreport.catalog.load import load_catalog
-from dsreport.lineage import children_of
 from dsreport.progress import progress
 from dsreport.render.context import BuildContext
 from dsreport.render.lineage import LayoutCache
 from dsreport.render.pages import Output, all_dataset_outputs, home_outputs
 from dsreport.render.version_pages import all_version_outputs
 from dsreport.site import hashed_assets, write_site
-from dsreport.summary import summarize_versions
+from dsreport.summary import children_by_id, summarize_versions
 
 LAYOUT_CACHE = ".dsreport-layouts.json"
 """Graphviz results by DOT source hash, kept in the site so rebuilds skip unchanged layouts."""
+SUMMARY_CACHE = ".dsreport-summaries.json"
+"""Version summaries by content key (see :func:`dsreport.summary.content_keys`)."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +35,11 @@ class BuildResult:
     """Files written anew (the others were unchanged and kept as they were)."""
 
 
-def _read_cache(output: Path) -> dict[str, str]:
+def _read_cache(path: Path) -> dict[str, Any]:
+    """A cache file of the previous build; empty when missing or unreadable (it only saves time)."""
     try:
-        data = orjson.loads((output / LAYOUT_CACHE).read_bytes())
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        data = orjson.loads(path.read_bytes())
+        return data if isinstance(data, dict) else {}
     except (OSError, orjson.JSONDecodeError):
         return {}
 
@@ -51,8 +54,10 @@ def build_site(catalog_root: Path, output: Path, *, base_url: str | None = None)
     ) as advance:
         catalog = load_catalog(catalog_root, progress=lambda _vid: advance(1))
     with progress(len(catalog.versions), "Summarising") as advance:
-        summaries = summarize_versions(catalog, progress=lambda _vid: advance(1))
-    children = {vid: tuple(kids) for vid, kids in children_of(catalog.parents()).items()}
+        summaries, summary_cache = summarize_versions(
+            catalog, progress=lambda _vid: advance(1), cache=_read_cache(output / SUMMARY_CACHE)
+        )
+    children = children_by_id(catalog)
     assets = hashed_assets()
     ctx = BuildContext(
         catalog=catalog,
@@ -61,11 +66,12 @@ def build_site(catalog_root: Path, output: Path, *, base_url: str | None = None)
         assets={name: path for name, (path, _data) in assets.items()},
         base_url=base_url or catalog.config.site.base_url,
     )
-    cache = LayoutCache(_read_cache(output))
+    cache = LayoutCache(_read_cache(output / LAYOUT_CACHE))
 
     def cache_file() -> Iterator[Output]:
         # Runs last, after every layout: keeps only what this build used, so it does not grow.
         yield LAYOUT_CACHE, orjson.dumps(cache.used, option=orjson.OPT_SORT_KEYS)
+        yield SUMMARY_CACHE, orjson.dumps(summary_cache, option=orjson.OPT_SORT_KEYS)
 
     outputs: list[Iterable[Output]] = [
         list(assets.values()),

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from dsreport import __version__
+from dsreport.cli_catalog import COMMANDS as CATALOG_COMMANDS
 
 CATALOG_ARG = click.argument(
     "catalog", type=click.Path(file_okay=False, path_type=Path), default=".", required=False
@@ -112,6 +113,48 @@ def build(catalog: Path, output: Path | None, base_url: str | None) -> None:
 
 
 @cli.command()
+@CATALOG_ARG
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site (default: [build] output in dsreport.toml, else ./site).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port (0: any free port).")
+def serve(catalog: Path, output: Path | None, host: str, port: int) -> None:
+    """Build the site of CATALOG, serve it on localhost, rebuild when the catalog changes.
+
+    Stop with Ctrl+C. A build that fails is reported and the previous site stays served.
+    """
+    import threading
+
+    from dsreport.build import build_site
+    from dsreport.catalog.load import load_config
+    from dsreport.serve import make_server, watch
+
+    target = output or Path(load_config(catalog).build.output)
+    build_site(catalog, target)
+    server = make_server(target, host, port)
+    address = f"http://{host}:{server.server_address[1]}/"
+    click.echo(f"Serving {click.format_filename(target)} on {address} (Ctrl+C to stop)")
+    stop = threading.Event()
+    watcher = threading.Thread(
+        target=watch,
+        args=(catalog, target, stop, lambda line: click.echo(line, err=True)),
+        daemon=True,
+    )
+    watcher.start()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Stopped.", err=True)
+    finally:
+        stop.set()
+        server.server_close()
+
+
+@cli.command()
 @click.option(
     "--kind",
     type=click.Choice(["dataset", "version", "entry", "config"]),
@@ -122,6 +165,10 @@ def schema(kind: str | None) -> None:
     from dsreport.catalog.schema import catalog_schema
 
     click.echo(json.dumps(catalog_schema(kind), indent=2, ensure_ascii=False))
+
+
+for _command in CATALOG_COMMANDS:
+    cli.add_command(_command)
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 /* CONTENT: every entry of a version, rebuilt from shared data files, in a virtual table.
 
-   The page carries a plan (<script type="application/json" id="content-plan">, written by
+   The page carries a plan (the table's data-plan attribute, written by
    dsreport/render/content.py): the parts of one full copy and the deltas to apply after it.
    Data files are classic scripts (DS.data("c", key, columns)) loaded a few at a time, so the
    browser parses them off the main thread and the page stays responsive; the first rows show as
@@ -195,9 +195,7 @@
   };
 
   DS.component("content", function (root) {
-    var planNode = document.getElementById("content-plan");
-    if (!planNode) { return; }
-    var plan = JSON.parse(planNode.textContent);
+    var plan = JSON.parse(root.getAttribute("data-plan"));
     var up = root.getAttribute("data-root") || "";
     var store = new Store(plan);
     var status = document.getElementById("content-status");

@@ -104,12 +104,8 @@
       return sign + text + " " + UNITS[unit];
     },
     signedSize: function (bytes) { return (bytes > 0 ? "+" : "") + DS.fmt.size(bytes); },
-    /* Thousands separators by hand: toLocaleString costs ~50 ms on its first call (ICU). */
-    number: function (n) {
-      var value = Math.round(Number(n));
-      var digits = String(Math.abs(value)).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-      return (value < 0 ? "-" : "") + digits;
-    },
+    /* Thousands separators without toLocaleString, which costs ~40 µs a call through ICU. */
+    number: function (n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ","); },
     time: function (iso) {
       var d = new Date(iso);
       if (isNaN(d.getTime())) { return iso; }

@@ -55,28 +55,32 @@
     if (!this.shown || this.shown[0] !== where[0] || this.shown[1] !== variant) {
       this.draw(where[0], variant, id);
     }
-    var self = this;
     this.container.querySelectorAll(".node[data-vid]").forEach(function (node) {
       var on = node.getAttribute("data-vid") === id && !node.classList.contains("stub");
       node.classList.toggle("selected", on);
-      if (on) { self.reveal(node); }
     });
+    this.reveal(id);
   };
 
-  Lineage.prototype.reveal = function (node) {
-    var box = node.getBBox ? node.getBBox() : null;
-    if (!box) { return; }
+  /* Scroll the selected node into view, from the layout's coordinates (no forced layout). */
+  Lineage.prototype.reveal = function (id) {
+    var box = this.positions[id];
     var c = this.container;
-    if (box.y < c.scrollTop || box.y + box.height > c.scrollTop + c.clientHeight) {
-      c.scrollTop = Math.max(0, box.y - c.clientHeight / 3);
+    var svg = c.querySelector("svg");
+    if (!box || !svg) { return; }
+    var scale = svg.clientWidth ? svg.clientWidth / this.shownSize[0] : 1;
+    var top = (box[1] + 6) * scale, bottom = (box[1] + 6 + box[3]) * scale;
+    if (top < c.scrollTop || bottom > c.scrollTop + c.clientHeight) {
+      c.scrollTop = Math.max(0, top - c.clientHeight / 3);
     }
   };
 
   Lineage.prototype.draw = function (index, variant, selectedId) {
     var win = this.data.windows[index];
     var layout = win[variant] || win.expanded;
+    /* A margin of 6 around Graphviz's bounding box, as the build's SVG has. */
     var svg = DS.svg("svg", {
-      width: layout.w, height: layout.h, viewBox: "0 0 " + layout.w + " " + layout.h,
+      width: layout.w + 12, height: layout.h + 12, viewBox: "-6 -6 " + (layout.w + 12) + " " + (layout.h + 12),
       role: "group", "aria-label": this.label
     });
     var marker = DS.svg("marker", { id: "ds-arrow", viewBox: "0 0 10 10", refX: "9", refY: "5",
@@ -90,29 +94,31 @@
       svg.appendChild(DS.svg("path", { "class": "edge", "marker-end": "url(#ds-arrow)", d: d }));
     });
     var self = this;
+    this.positions = {};
+    this.shownSize = [layout.w + 12, layout.h + 12];
     layout.nodes.forEach(function (n) {
       var kind = n[0], id = n[1], x = n[2], y = n[3], w = n[4], h = n[5], hidden = n[6];
       if (kind === "more") {
-        svg.appendChild(DS.svg("g", { "class": "node more", tabindex: "0", role: "button", "data-more": "1",
-          "aria-label": "Show " + hidden + " more versions" }, [
+        svg.appendChild(DS.svg("g", { "class": "node more", tabindex: "0", role: "button", "data-more": "1" }, [
           DS.svg("rect", { x: x, y: y, width: w, height: h, rx: 6 }),
-          DS.svg("text", { x: x + 10, y: y + 20, text: "\u22ef " + hidden + " more versions" })
+          DS.svg("text", { x: x + 10, y: y + 20, text: "\u22ef " + hidden + " more versions (expand)" })
         ]));
         return;
       }
+      if (kind === "version") { self.positions[id] = [x, y, w, h]; }
       var row = self.rowOf(id) || { name: id, version: "", size: null, updated: "" };
       var classes = "node " + kind + (row.archived ? " archived" : "") + (id === selectedId && kind !== "stub" ? " selected" : "");
-      var node = DS.svg("g", { "class": classes, tabindex: "0", role: "button", "data-vid": id,
-        "aria-label": "Select version " + row.name + " " + row.version }, [
+      /* The button's name comes from its visible text; the <title> shows the full name on hover. */
+      var node = DS.svg("g", { "class": classes, tabindex: "0", role: "button", "data-vid": id }, [
         DS.svg("title", { text: row.name + " " + row.version }),
         DS.svg("rect", { x: x, y: y, width: w, height: h, rx: 6 })
       ]);
       if (kind === "stub") {
-        node.appendChild(DS.svg("text", { "class": "name", x: x + 10, y: y + 18, text: "\u21aa " + truncate(row.name, 24) }));
+        node.appendChild(DS.svg("text", { "class": "name", x: x + 10, y: y + 18, text: "\u21aa " + truncate(row.name, 19) }));
         node.appendChild(DS.svg("text", { "class": "meta", x: x + 10, y: y + 32,
           text: "v" + truncate(row.version, 14) + (row.dataset ? " \u00b7 in " + row.dataset : " \u00b7 elsewhere in the history") }));
       } else {
-        node.appendChild(DS.svg("text", { "class": "name", x: x + 10, y: y + 20, text: truncate(row.name, 24) }));
+        node.appendChild(DS.svg("text", { "class": "name", x: x + 10, y: y + 20, text: truncate(row.name, 19) }));
         node.appendChild(DS.svg("text", { "class": "meta", x: x + 10, y: y + 38, text: "v" + truncate(row.version, 14) + " \u00b7 " + DS.fmt.size(row.size) }));
         node.appendChild(DS.svg("text", { "class": "meta", x: x + 10, y: y + 55, text: DS.fmt.time(row.updated) }));
       }

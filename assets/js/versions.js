@@ -16,7 +16,8 @@
     var external = data.external || {};
     var rows = data.rows.filter(function (r) { return r.archived === (view === "archived"); });
     rows.forEach(function (r) {
-      r._search = [r.name, r.version, r.id].concat(r.tags).join("\n").toLowerCase();
+      /* The same rule as `dsreport list --search` (dsreport/select.py): each field on its own. */
+      r._search = [r.name, r.version, r.id].concat(r.tags).map(function (f) { return f.toLowerCase(); });
       r._updated = Date.parse(r.updated) || 0;
     });
     var up = "../../";
@@ -27,7 +28,7 @@
     /* ---- filtering and sorting (same rules as `dsreport list --search/--tag`) ---- */
     function matches(r) {
       if (state.tag && r.tags.indexOf(state.tag) === -1) { return false; }
-      if (state.text && r._search.indexOf(state.text) === -1) { return false; }
+      if (state.text && !r._search.some(function (f) { return f.indexOf(state.text) !== -1; })) { return false; }
       return true;
     }
     var sorters = {
@@ -146,7 +147,7 @@
     });
 
     /* ---- select-all menu: All, None, Filtered ---- */
-    var selectMenu = DS.el("span", { "class": "menu" }, [
+    var selectMenu = DS.el("div", { "class": "menu" }, [
       DS.el("button", { type: "button", "aria-haspopup": "true", "aria-expanded": "false", "aria-controls": "select-list", text: "Select \u25be" }),
       DS.el("ul", { "class": "menu-list", id: "select-list", hidden: true }, [
         DS.el("li", null, [DS.el("button", { type: "button", "data-select": "all", text: "All" })]),
@@ -225,7 +226,7 @@
 
     /* ---- filters ---- */
     var filterInput = document.getElementById("version-filter");
-    filterInput.addEventListener("input", function () { state.text = filterInput.value.trim().toLowerCase(); recompute(); });
+    filterInput.addEventListener("input", function () { state.text = filterInput.value.toLowerCase(); recompute(); });
     var tagSelect = document.getElementById("tag-filter");
     tagSelect.addEventListener("change", function () { state.tag = tagSelect.value; recompute(); });
 
@@ -311,5 +312,6 @@
     var initial = fromHash();
     if (initial && byId[initial]) { select(initial, true); }
     else if (rows.length) { select(rows[0].id, true); }
+    if (window.performance && performance.mark) { performance.mark("ds-dataset-ready"); }
   });
 })();

@@ -10,7 +10,8 @@ Layout (format 1)::
       <dataset>/versions/<id>/console.log        optional
       <dataset>/versions/<id>/preview/…          optional
 
-Folders whose names start with ``.`` are private to tools (caches, locks) and skipped.
+Folders whose names start with ``.`` are private to tools (caches, locks) and skipped;
+dsreport's own is ``.dsreport/`` (the lock and the journal of a change in progress).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
+from dsreport.catalog.journal import finish_pending
 from dsreport.catalog.manifest import (
     MANIFEST_NAMES,
     ManifestUnreadable,
@@ -150,6 +152,9 @@ def _scan_catalog(root: Path) -> tuple[_Scan, CatalogConfig, dict[str, Dataset],
     """Read every dataset.json and version.json, recording problems."""
     if not root.is_dir():
         raise DsreportError("catalog folder not found (expected a folder)", file=str(root))
+    # A change interrupted after its commit point is completed before anything is read, so
+    # no reader ever sees a half-changed catalog (see dsreport.catalog.journal).
+    finish_pending(root)
     scan = _Scan(root)
     config = _load_config(scan)
     datasets: dict[str, Dataset] = {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import timezone
 from functools import lru_cache
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -75,5 +75,4 @@ def make_env() -> Environment:
         tree_html=tree_html,
         script_json=script_json,
     )
-    env.globals["now_year"] = datetime.now(timezone.utc).year
     return env

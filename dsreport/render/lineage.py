@@ -22,6 +22,8 @@ from typing import Any
 
 import pydot
 
+from dsreport.errors import DsreportError
+
 WINDOW = 60
 MAX_RUN = 6
 NODE_W, NODE_H = 2.7, 0.95  # inches: room for name, version and size, updated time, button
@@ -144,10 +146,13 @@ def plan_windows(
     return windows
 
 
-def _plain_layout(dot_source: str) -> str:
-    graph = pydot.graph_from_dot_data(dot_source)
-    assert graph, "DOT source of our own making must parse"
-    out = graph[0].create(prog="dot", format="plain")
+def _plain_layout(graph: pydot.Dot) -> str:
+    try:
+        out = graph.create(prog="dot", format="plain")
+    except FileNotFoundError:
+        raise DsreportError(
+            "Graphviz's 'dot' was not found: install Graphviz (Debian: apt-get install graphviz)"
+        ) from None
     return out.decode("utf-8") if isinstance(out, bytes) else str(out)
 
 
@@ -158,7 +163,7 @@ def layout_window(
     *,
     collapse: bool,
     cache: LayoutCache | None = None,
-    run_dot: Callable[[str], str] = _plain_layout,
+    run_dot: Callable[[pydot.Dot], str] = _plain_layout,
 ) -> Layout:
     """Lay out one window (collapsed or expanded), reusing *cache*d Graphviz output."""
     inside = set(window.members)
@@ -198,21 +203,17 @@ def layout_window(
             if c not in inside:
                 edges.append((key_of[vid], stub(c)))
     edges = list(dict.fromkeys(edges))
-    lines = [
-        "digraph lineage {",
-        "  graph [rankdir=TB, nodesep=0.35, ranksep=0.5, splines=spline];",
-        '  node [shape=box, fixedsize=true, label=""];',
-    ]
+    graph = pydot.Dot("lineage", graph_type="digraph", rankdir="TB", nodesep="0.35", ranksep="0.5")
+    graph.set_node_defaults(shape="box", fixedsize="true", label='""')
     for key, kind, _vid, _hidden in shown:
         height = {"version": NODE_H, "stub": STUB_H, "more": MORE_H}[kind]
-        lines.append(f"  {key} [width={NODE_W}, height={height}];")
-    lines.extend(f"  {a} -> {b};" for a, b in edges)
-    lines.append("}")
-    source = "\n".join(lines) + "\n"
-    digest = hashlib.sha256(source.encode()).hexdigest()
+        graph.add_node(pydot.Node(key, width=str(NODE_W), height=str(height)))
+    for tail, head in edges:
+        graph.add_edge(pydot.Edge(tail, head))
+    digest = hashlib.sha256(graph.to_string().encode()).hexdigest()
     plain = cache.get(digest) if cache is not None else None
     if plain is None:
-        plain = run_dot(source)
+        plain = run_dot(graph)
         if cache is not None:
             cache.put(digest, plain)
     return _parse_plain(plain, shown, expandable=bool(hidden_runs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from dsreport.csvsafe import Cell
 from dsreport.lineage import topological_order
 from dsreport.model import Version
 from dsreport.render.context import BuildContext
@@ -65,7 +66,7 @@ def version_row(ctx: BuildContext, version: Version) -> dict[str, Any]:
     }
 
 
-def csv_row(row: dict[str, Any]) -> list[object]:
+def csv_row(row: dict[str, Any]) -> list[Cell]:
     """A versions-list row as CSV cells (id first, then the list's columns)."""
     return [
         row["id"],
@@ -78,6 +79,9 @@ def csv_row(row: dict[str, Any]) -> list[object]:
         row["status"],
     ]
 
+
+SERVER_ROWS = 200
+"""Rows rendered into the page itself (without JavaScript); the script lists them all."""
 
 CSV_HEADER = ["id", *(label for _key, label in VERSION_COLUMNS)]
 
@@ -189,7 +193,7 @@ def dataset_outputs(ctx: BuildContext, slug: str, cache: LayoutCache) -> Iterato
                 view=view,
                 rows=listed,
                 total=len(rows),
-                shown_limit=500,
+                shown_limit=SERVER_ROWS,
                 selected=selected,
                 layout=layout,
                 by_id=by_id,

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from dsreport.render.csvout import neutralise_cell
+from dsreport.csvsafe import neutralise_cell
 from tests.builders import CatalogBuilder, sha
 from tests.version_catalog import BIG_SIZE, NEAR_HASHES, build_site, built_demo
 

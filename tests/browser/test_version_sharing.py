@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -84,9 +86,9 @@ def site_root(shared_site: dict[str, Any]) -> Path:
 
 def plan_of(site: Path, vid: str) -> dict[str, Any]:
     html = (site / "v" / vid / "index.html").read_text()
-    marker = '<script type="application/json" id="content-plan">'
-    start = html.index(marker) + len(marker)
-    return json.loads(html[start : html.index("</script>", start)])  # type: ignore[no-any-return]
+    found = re.search(r'data-plan="([^"]*)"', html)
+    assert found
+    return json.loads(unescape(found.group(1)))  # type: ignore[no-any-return]
 
 
 def test_content_data_grows_with_the_changes_not_the_versions(shared_site: dict[str, Any]) -> None:

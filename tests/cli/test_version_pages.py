@@ -6,6 +6,7 @@ import json
 import os
 import re
 from collections.abc import Callable
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -23,11 +24,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDep
 
 def plan(site: Path, vid: str) -> dict[str, object]:
     html = (site / "v" / vid / "index.html").read_text()
-    found = re.search(
-        r'<script type="application/json" id="content-plan">(.*?)</script>', html, re.S
-    )
+    found = re.search(r'data-plan="([^"]*)"', html)
     assert found
-    return json.loads(found.group(1))  # type: ignore[no-any-return]
+    return json.loads(unescape(found.group(1)))  # type: ignore[no-any-return]
 
 
 def data_files(site: Path) -> dict[str, int]:

@@ -146,6 +146,9 @@ def test_fast_path_slow_path_and_schema_agree(row: dict[str, Any]) -> None:
     fast = _fast_parse([raw]) is not None
     _, problems = parse_manifest(raw, "m")
     slow = not problems
-    assert fast == slow, problems
+    # The fast path never accepts what the models reject; it may leave a path holding a
+    # newline to the slow path (by design: see _BAD_PATH_MARKS), which then accepts it.
+    newline_path = "\n" in str(row.get("path", ""))
+    assert fast == slow or (slow and newline_path), problems
     if not _ends_with_newline(row):
         assert ENTRY_VALIDATOR.is_valid(row) == slow, problems
