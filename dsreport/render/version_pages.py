@@ -21,12 +21,14 @@ from dsreport.catalog.load import read_content
 from dsreport.lineage import topological_order
 from dsreport.model import Entry, Version
 from dsreport.render.ansi import RenderedConsole, render_console
-from dsreport.render.content import ContentPlan, Published, publish
+from dsreport.render.content import ContentPlan, Published, indexed, publish
+from dsreport.render.content_cache import ContentCache, ContentView, view_of
 from dsreport.render.context import BuildContext
 from dsreport.render.markdown import markdown_tree, safe_url
 from dsreport.render.pages import Output, version_row
 from dsreport.render.preview import Previews, collect_previews, local_only
 from dsreport.site import content_hash
+from dsreport.summary import content_keys
 from dsreport.versioning import version_key
 
 FIRST_ROWS = 100
@@ -104,9 +106,8 @@ def read_console(path: Path) -> tuple[RenderedConsole | None, str | None]:
         return None, f"The console log cannot be read ({exc.strerror or exc})."
 
 
-def _plan_data(ctx: BuildContext, vid: str, plan: ContentPlan, entries: list[Entry]) -> Any:
+def _plan_data(ctx: BuildContext, vid: str, plan: ContentPlan, origins: tuple[str, ...]) -> Any:
     """The page's content plan, with the names of the versions its entries come from."""
-    origins = sorted({e.origin for e in entries})
     return plan.as_data() | {
         "self": vid,
         "name": f"{ctx.catalog.versions[vid].dataset}-{vid}-content",
@@ -115,21 +116,26 @@ def _plan_data(ctx: BuildContext, vid: str, plan: ContentPlan, entries: list[Ent
 
 
 def version_outputs(
-    ctx: BuildContext, version: Version, published: Published, written: set[str]
+    ctx: BuildContext,
+    version: Version,
+    view: ContentView,
+    written: set[str],
+    cache: ContentCache | None = None,
 ) -> Iterator[Output]:
     """The pages of one version, and the shared files they use that are not written yet."""
     vid = version.id
     row = version_row(ctx, version)
     dataset = ctx.catalog.datasets[version.dataset]
-    entries = published.entries
+    first = view.first
 
     def shared(path: str, data: bytes) -> Iterator[Output]:
         if path not in written:
             written.add(path)
             yield path, data
 
-    for file in published.plan.files():
-        yield from shared(file.path, file.data)
+    for file in view.plan.files():
+        if file.path not in written:
+            yield from shared(file.path, cache.data(file) if cache else file.data)
     previews: Previews = collect_previews(version.preview_dir)
     for preview in previews.items:
         if preview.image is not None:
@@ -156,10 +162,10 @@ def version_outputs(
             "version.html",
             2,
             ("js/table.js", "js/content.js", "js/console.js", "js/version.js"),
-            entries=[_entry_row(e) for e in entries[:FIRST_ROWS]],
-            total_entries=len(entries),
-            plan=_plan_data(ctx, vid, published.plan, entries),
-            origin_labels={o: _label(ctx, o) for o in {e.origin for e in entries[:FIRST_ROWS]}},
+            entries=[_entry_row(e) for e in first],
+            total_entries=view.plan.total,
+            plan=_plan_data(ctx, vid, view.plan, view.origins),
+            origin_labels={o: _label(ctx, o) for o in {e.origin for e in first}},
             previews=previews,
             console=console,
             console_note=console_note,
@@ -184,29 +190,52 @@ def version_outputs(
     )
 
 
-def all_version_outputs(ctx: BuildContext) -> Iterator[Output]:
+def all_version_outputs(ctx: BuildContext, cache: ContentCache | None = None) -> Iterator[Output]:
     """Every version's pages and shared files.
 
     Versions are published in lineage order (parents first), since a version's content data is a
-    delta on a parent's; each content is kept only until its last child has used it.
+    delta on a parent's. A version found in *cache* (the previous build's) is not read at all;
+    the others are, with the parents they need, each kept only until its last child has used it.
     """
+    cache = cache or ContentCache(None, {})
     catalog = ctx.catalog
     parents = catalog.parents()
-    remaining = {vid: len(ctx.children.get(vid, ())) for vid in catalog.versions}
-    alive: dict[str, Published] = {}
-    written: set[str] = set()
     order = topological_order(
         parents, key=lambda v: (version_key(catalog.versions[v].meta.version), v)
     )
+    keys = content_keys(catalog, order)
+    views: dict[str, ContentView | None] = {vid: cache.get(keys[vid]) for vid in order}
+    needed_by: dict[str, int] = {}
     for vid in order:
-        content = read_content(catalog, vid)
+        if views[vid] is None:
+            for p in parents[vid]:
+                needed_by[p] = needed_by.get(p, 0) + 1
+    alive: dict[str, Published] = {}
+
+    def entries_of(vid: str) -> list[Entry]:
         # Manifests are sorted by path (the loader checks it), so this is path order.
-        entries = list(content.values())
-        published = publish(entries, [alive[p] for p in parents[vid] if p in alive])
-        yield from version_outputs(ctx, catalog.versions[vid], published, written)
-        if remaining[vid]:
-            alive[vid] = published
-        for p in parents[vid]:
-            remaining[p] -= 1
-            if remaining[p] == 0:
-                alive.pop(p, None)
+        return list(read_content(catalog, vid).values())
+
+    def published_of(vid: str) -> Published:
+        """A parent's entries and plan (read again when its view came from the cache)."""
+        if vid not in alive:
+            view = views[vid]
+            assert view is not None, "parents come first"
+            entries = entries_of(vid)
+            alive[vid] = Published(entries, *indexed(entries), view.plan)
+        return alive[vid]
+
+    written: set[str] = set()
+    for vid in order:
+        view = views[vid]
+        if view is None:
+            published = publish(entries_of(vid), [published_of(p) for p in parents[vid]])
+            view = views[vid] = view_of(published, FIRST_ROWS)
+            if needed_by.get(vid):
+                alive[vid] = published
+            for p in parents[vid]:
+                needed_by[p] -= 1
+                if needed_by[p] == 0:
+                    alive.pop(p, None)
+        cache.put(keys[vid], view)
+        yield from version_outputs(ctx, catalog.versions[vid], view, written, cache)

@@ -123,3 +123,39 @@ def test_a_huge_console_log_shows_its_start_and_end(
     shown = len(re.findall(r'<div class="cl" id="L', page))
     assert shown + int(gap.group(1).replace(",", "")) == 10_000
     assert 'CONSOLE <span class="tab-count">10,000</span>' in page
+
+
+def test_a_rebuild_reads_only_the_manifests_it_needs(
+    tmp_path: Path, run: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builder = CatalogBuilder(tmp_path / "catalog")
+    builder.dataset("d")
+    files: dict[str, object] = {f"f/{i:04d}": (i, sha(str(i))) for i in range(500)}
+    builder.version("d", "a", files)  # type: ignore[arg-type]
+    builder.version("d", "b", {**files, "new": "b"}, parents=["a"], version="1.1.0")  # type: ignore[arg-type]
+    builder.version("d", "x", {**files, "other": "x"}, parents=["a"], version="1.2.0")  # type: ignore[arg-type]
+    site = tmp_path / "site"
+    assert run("build", builder.root, "-o", site).exit_code == 0
+    first = {p: (site / p).read_bytes() for p in data_files(site)}
+    read: list[str] = []
+    real = version_pages.read_content
+
+    def spy(catalog: object, vid: str) -> object:
+        read.append(vid)
+        return real(catalog, vid)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(version_pages, "read_content", spy)
+    builder.version("d", "c", {**files, "new": "b", "c": "c"}, parents=["b"], version="1.3.0")  # type: ignore[arg-type]
+    assert run("build", builder.root, "-o", site).exit_code == 0
+    assert sorted(read) == ["b", "c"], "the new version and the parent it is a delta on"
+    assert all((site / p).read_bytes() == data for p, data in first.items())
+    # A data file missing from the site is noticed: the versions using it are published anew.
+    victim = sorted(first)[0]
+    (site / victim).unlink()
+    read.clear()
+    assert run("build", builder.root, "-o", site).exit_code == 0
+    assert (site / victim).read_bytes() == first[victim]
+    assert read, "the versions that used the altered file were read again"
+    read.clear()
+    assert run("build", builder.root, "-o", site).exit_code == 0
+    assert read == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from pathlib import Path
 
 import orjson
 import pytest
@@ -27,6 +28,7 @@ from dsreport.render.content import (
     publish,
     rebuild,
 )
+from dsreport.render.content_cache import CONTENT_CACHE, ContentCache, view_of
 
 
 def digest(text: str) -> str:
@@ -185,3 +187,34 @@ def test_deltas_on_a_merge_use_the_nearest_parent() -> None:
     assert merge.plan.full == pub_near.plan.full
     payload = orjson.loads(merge.plan.deltas[-1].data.split(b",", 2)[2][:-3])
     assert payload["p"] == [] and payload["d"] == [] and payload["i"] == []
+
+
+def test_the_content_cache_reuses_only_intact_files(tmp_path: Path) -> None:
+    entries = [Entry(f"f/{i:04d}", i, digest(str(i)), "v1") for i in range(1500)]
+    published = publish(entries, [])
+    site = tmp_path / "site"
+    for f in published.plan.files():
+        (site / f.path).parent.mkdir(parents=True, exist_ok=True)
+        (site / f.path).write_bytes(f.data)
+    cache = ContentCache(None, {})
+    cache.put("key", view_of(published, 100))
+    (site / CONTENT_CACHE).write_bytes(cache.dump())
+    again = ContentCache.load(site)
+    view = again.get("key")
+    assert view is not None and view.first == tuple(entries[:100]) and view.origins == ("v1",)
+    assert [again.data(f) for f in view.plan.files()] == [f.data for f in published.plan.files()]
+    assert again.get("other") is None
+    first = published.plan.full[0]
+    (site / first.path).write_bytes(first.data.replace(b"f/0000", b"f/000X"))
+    assert ContentCache.load(site).get("key") is None
+
+
+def test_a_content_cache_of_other_settings_is_ignored(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / CONTENT_CACHE).write_bytes(ContentCache(None, {}).dump())
+    assert ContentCache.load(tmp_path).site == tmp_path
+    monkeypatch.setattr(content, "PART_ROWS", 10)
+    assert ContentCache.load(tmp_path).site is None
+    (tmp_path / CONTENT_CACHE).write_bytes(b"not json")
+    assert ContentCache.load(tmp_path).site is None
