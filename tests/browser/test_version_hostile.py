@@ -15,9 +15,6 @@ from playwright.sync_api import Page, expect
 
 from tests.version_catalog import HOSTILE_PATHS, built_demo
 
-# pydot 4's DOT parser (the lineage layout on main) still calls pyparsing's old names.
-pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDeprecationWarning")
-
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:

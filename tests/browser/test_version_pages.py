@@ -20,8 +20,6 @@ from tests.version_catalog import BIG_SIZE, NEAR_HASHES, build_site, built_demo
 HEADER = ["path", "size", "hash", "origin", "link"]
 # axe would fetch the stylesheets with XHR, which file:// refuses (logged as console errors).
 AXE_OPTIONS = {"preload": False}
-# pydot 4's DOT parser (the lineage layout on main) still calls pyparsing's old names.
-pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDeprecationWarning")
 
 
 @pytest.fixture(scope="module")

@@ -19,9 +19,6 @@ from dsreport.cli import cli
 from dsreport.diff import compute_changes, merge_contents
 from tests.builders import CatalogBuilder, FileSpec, sha
 
-# pydot 4's DOT parser (the lineage layout on main) still calls pyparsing's old names.
-pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDeprecationWarning")
-
 FILES = 3_000
 VERSIONS = 20
 

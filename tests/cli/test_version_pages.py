@@ -18,9 +18,6 @@ from tests.version_catalog import build_demo
 
 Run = Callable[..., Result]
 
-# pydot 4's DOT parser (the lineage layout on main) still calls pyparsing's old names.
-pytestmark = pytest.mark.filterwarnings("ignore::pyparsing.warnings.PyparsingDeprecationWarning")
-
 
 def plan(site: Path, vid: str) -> dict[str, object]:
     html = (site / "v" / vid / "index.html").read_text()
