@@ -11,6 +11,7 @@ import orjson
 
 from dsreport.catalog.load import load_catalog
 from dsreport.progress import progress
+from dsreport.render.content_cache import CONTENT_CACHE, ContentCache
 from dsreport.render.context import BuildContext
 from dsreport.render.lineage import LayoutCache
 from dsreport.render.pages import Output, all_dataset_outputs, home_outputs
@@ -67,17 +68,19 @@ def build_site(catalog_root: Path, output: Path, *, base_url: str | None = None)
         base_url=base_url or catalog.config.site.base_url,
     )
     cache = LayoutCache(_read_cache(output / LAYOUT_CACHE))
+    content_cache = ContentCache.load(output)
 
     def cache_file() -> Iterator[Output]:
         # Runs last, after every layout: keeps only what this build used, so it does not grow.
         yield LAYOUT_CACHE, orjson.dumps(cache.used, option=orjson.OPT_SORT_KEYS)
         yield SUMMARY_CACHE, orjson.dumps(summary_cache, option=orjson.OPT_SORT_KEYS)
+        yield CONTENT_CACHE, content_cache.dump()
 
     outputs: list[Iterable[Output]] = [
         list(assets.values()),
         home_outputs(ctx),
         all_dataset_outputs(ctx, cache),
-        all_version_outputs(ctx),
+        all_version_outputs(ctx, content_cache),
         cache_file(),
     ]
     total_pages = 1 + 2 * len(catalog.datasets) + 2 * len(catalog.versions)

@@ -135,8 +135,10 @@
     rows.forEach(function (row) { lines.push(row.map(DS.csvCell).join(",")); });
     return "\ufeff" + lines.join("\r\n") + "\r\n";
   };
+  /* text: a string, or an array of strings (large files are built in pieces). */
   DS.download = function (filename, text, type) {
-    var url = URL.createObjectURL(new Blob([text], { type: type || "text/csv;charset=utf-8" }));
+    var parts = Array.isArray(text) ? text : [text];
+    var url = URL.createObjectURL(new Blob(parts, { type: type || "text/csv;charset=utf-8" }));
     var link = DS.el("a", { href: url, download: filename, hidden: true });
     document.body.appendChild(link);
     link.click();

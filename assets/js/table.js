@@ -98,18 +98,23 @@
     var full = this.count * this.rowHeight;
     var total = Math.min(full, MAX_HEIGHT);
     var view = this.viewport.clientHeight || 600;
+    var head = this.thead.offsetHeight || 0;
     var visible = Math.ceil(view / this.rowHeight) + 2;
     var top = this.viewport.scrollTop;
-    var first;
+    var first, before;
     if (full <= MAX_HEIGHT) {
       first = Math.floor(top / this.rowHeight);
+      first = Math.max(0, Math.min(first, Math.max(0, this.count - visible + 2)));
+      before = first * this.rowHeight;
     } else {
-      var fraction = top / Math.max(1, total - view);
-      first = Math.floor(Math.min(1, fraction) * Math.max(0, this.count - visible + 2));
+      // Scaled: the scroll position is a fraction of the range, the rows are drawn where the view
+      // is, and at the end of the range the last rows fit under the (sticky) header.
+      var fit = Math.max(1, Math.floor((view - head) / this.rowHeight));
+      var fraction = Math.min(1, top / Math.max(1, total + head - view));
+      first = Math.max(0, Math.round(fraction * Math.max(0, this.count - fit)));
+      before = Math.min(top, total);
     }
-    first = Math.max(0, Math.min(first, Math.max(0, this.count - visible + 2)));
     var last = Math.min(this.count, first + visible);
-    var before = full <= MAX_HEIGHT ? first * this.rowHeight : Math.min(top, total);
     var after = Math.max(0, total - before - (last - first) * this.rowHeight);
     return { first: first, last: last, before: before, after: after };
   };
@@ -174,7 +179,9 @@
       else if (rowTop + 2 * this.rowHeight > this.viewport.scrollTop + view) { this.viewport.scrollTop = rowTop + 2 * this.rowHeight - view; }
     } else {
       var total = Math.min(full, MAX_HEIGHT);
-      this.viewport.scrollTop = (i / Math.max(1, this.count)) * (total - view);
+      var head = this.thead.offsetHeight || 0;
+      var fit = Math.max(1, Math.floor((view - head) / this.rowHeight));
+      this.viewport.scrollTop = (Math.min(i, this.count - fit) / Math.max(1, this.count - fit)) * (total + head - view);
     }
     this.render();
   };
