@@ -17,19 +17,15 @@ import tempfile
 import time
 from pathlib import Path
 
+# The quiet Chromium launch of the other browser benchmark (run from benchmarks/, a sibling).
+from content_browser import ARGS as CHROMIUM_ARGS
+from content_browser import CHROMIUM
+
 from dsreport.build import build_site
 from dsreport.catalog.load import load_catalog
 from dsreport.catalog.write import assign_origins, document_bytes, manifest_bytes
 from dsreport.diff import merge_contents
 from dsreport.model import DatasetJson, Entry, VersionJson
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--no-first-run",
-]
 
 
 def generate(root: Path, versions: int, files: int, seed: int = 7) -> list[str]:
@@ -98,7 +94,7 @@ def browser_figures(site: Path, runs: int = 3) -> tuple[float, float]:
     ready: list[float] = []
     selection: list[float] = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for _ in range(runs):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto((site / "d/big/index.html").as_uri())

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from dsreport.catalog.load import load_catalog
+from dsreport.catalog.load import count_versions, load_catalog
 from dsreport.progress import progress
 from dsreport.render.content_cache import CONTENT_CACHE, ContentCache
 from dsreport.render.context import BuildContext
@@ -50,9 +50,7 @@ def build_site(catalog_root: Path, output: Path, *, base_url: str | None = None)
 
     Raises :class:`~dsreport.errors.CatalogInvalid` (before touching *output*) for a bad catalog.
     """
-    with progress(
-        sum(1 for _ in catalog_root.glob("*/versions/*/version.json")), "Checking"
-    ) as advance:
+    with progress(count_versions(catalog_root), "Checking") as advance:
         catalog = load_catalog(catalog_root, progress=lambda _vid: advance(1))
     with progress(len(catalog.versions), "Summarising") as advance:
         summaries, summary_cache = summarize_versions(

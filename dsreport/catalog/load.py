@@ -132,6 +132,11 @@ def _load_config(scan: _Scan) -> CatalogConfig:
         return CatalogConfig()
 
 
+def count_versions(root: Path) -> int:
+    """How many version folders the catalog has, for progress bars (cheap: nothing is read)."""
+    return sum(1 for _ in root.glob("*/versions/*/version.json")) if root.is_dir() else 0
+
+
 def load_config(root: Path) -> CatalogConfig:
     """The catalog's ``dsreport.toml`` (defaults when absent; problems are reported by load)."""
     return _load_config(_Scan(root)) if root.is_dir() else CatalogConfig()
