@@ -1,5 +1,5 @@
-"""Reading, validating and describing catalogs: files in, models out."""
+"""Reading, validating, describing and changing catalogs: files in, models out.
 
-from dsreport.catalog.load import load_catalog, read_content, validate_catalog
-
-__all__ = ["load_catalog", "read_content", "validate_catalog"]
+The modules are imported one by one (``dsreport.catalog.load``, ``…lock``, …): this package
+imports none of them itself, so a command that needs only the lock does not import pydantic.
+"""

@@ -7,7 +7,9 @@ ClearML's ``size_compressed`` is the size of such archives.
 How: compressing everything would cost more than hashing (zlib runs at 40 MB/s on
 incompressible data, sha256 at 1.5 GB/s), so only a sample is compressed. The data is seen as
 64 KiB chunks; a fixed share of them, spread evenly through each file (systematic sampling, from a
-phase taken from the file's path so runs agree), is compressed as the file is read. Trees up to
+phase taken from the file's path so runs agree), is read again and compressed once every file is
+hashed (the share depends on the tree's size, known only then; the chunks were just read, so
+they come from the page cache). Trees up to
 :data:`FULL_BELOW` are compressed whole. The ratio is taken per file extension (images and text
 compress very differently) and applied to that extension's total size; extensions without a
 sample take the overall ratio. The result is labelled as an estimate in ``version.json``.
@@ -17,7 +19,9 @@ Only the standard library is imported: worker processes import this module.
 
 from __future__ import annotations
 
+import errno
 import math
+import os
 import zlib
 from collections.abc import Sequence
 
@@ -47,29 +51,63 @@ def path_phase(path: str) -> float:
     return zlib.crc32(path.encode("utf-8", "surrogateescape")) / 2**32
 
 
-def sample_chunks(data: memoryview, offset: int, fraction: float, phase: float) -> tuple[int, int]:
-    """Compress the sampled chunks of *data*, which starts at *offset* (a multiple of CHUNK).
+def sample_count(size: int, fraction: float, phase: float) -> int:
+    """How many chunks of a file of *size* bytes are in the sample."""
+    chunks = -(-size // CHUNK)
+    return chunks if fraction >= 1 else math.floor(chunks * fraction + phase)
 
-    Returns (bytes compressed, their compressed size). Chunk *j* of a file is sampled when
-    ``floor(j * fraction + phase)`` steps up at it, which takes *fraction* of the chunks evenly.
+
+def sampled_chunks(size: int, fraction: float, phase: float) -> list[int]:
+    """The chunks of a file of *size* bytes that are in the sample, by number.
+
+    Chunk *j* is sampled when ``floor(j * fraction + phase)`` steps up at it, which takes
+    *fraction* of the chunks evenly: the *k*-th step is at the first *j* with
+    ``(j + 1) * fraction + phase >= k`` (found directly, so a huge file costs no loop over all
+    of its chunks).
+    """
+    if fraction >= 1:
+        return list(range(-(-size // CHUNK)))
+    found = []
+    for k in range(1, sample_count(size, fraction, phase) + 1):
+        j = max(0, math.ceil((k - phase) / fraction) - 1)
+        # Mend floating-point rounding, so that the definition holds exactly.
+        while j > 0 and math.floor(j * fraction + phase) >= k:
+            j -= 1
+        while math.floor((j + 1) * fraction + phase) < k:
+            j += 1
+        found.append(j)
+    return found
+
+
+def _stored_size(piece: bytes) -> int:
+    """The size of a chunk in a zip: deflated, or stored when deflate does not help."""
+    return min(len(piece), len(zlib.compress(piece, 1)))
+
+
+def sample_file(fd: int, size: int, sparse: bool, fraction: float, phase: float) -> tuple[int, int]:
+    """Compress the sampled chunks of the open file *fd*; return (bytes, compressed size).
+
+    In a sparse file, a chunk that lies in a hole is known to be zeros and is not read.
     """
     sampled = compressed = 0
-    first = offset // CHUNK
-    last = first + -(-len(data) // CHUNK)
-    if fraction <= 0 or (
-        fraction < 1 and math.floor(last * fraction + phase) == math.floor(first * fraction + phase)
-    ):
-        return 0, 0  # no chunk of this piece is in the sample
-    for start in range(0, len(data), CHUNK):
-        j = first + start // CHUNK
-        if fraction >= 1 or math.floor((j + 1) * fraction + phase) > math.floor(
-            j * fraction + phase
-        ):
-            piece = data[start : start + CHUNK]
-            sampled += len(piece)
-            # A zip stores a member uncompressed when deflate does not help.
-            compressed += min(len(piece), len(zlib.compress(piece, 1)))
+    for j in sampled_chunks(size, fraction, phase):
+        start = j * CHUNK
+        n = min(CHUNK, size - start)
+        if sparse and _data_from(fd, start) >= start + n:
+            piece = bytes(n)
+        else:
+            piece = os.pread(fd, n, start)
+        sampled += len(piece)
+        compressed += _stored_size(piece)
     return sampled, compressed
+
+
+def _data_from(fd: int, pos: int) -> int:
+    """Where data starts again at or after *pos* (``SEEK_DATA``; *pos* when it cannot tell)."""
+    try:
+        return os.lseek(fd, pos, os.SEEK_DATA)
+    except OSError as exc:
+        return 1 << 63 if exc.errno == errno.ENXIO else pos
 
 
 def _extension(path: str) -> str:

@@ -10,12 +10,18 @@ The rule for each file (see :mod:`dsreport.snapshot.clock` for *racy*):
 4. a file still changing after :data:`MAX_READS` reads is reported and not recorded; a file
    that changed while read and then settled is recorded with its new hash, and reported.
 
+The first round (rules 1 and 2) is started by :func:`start_hashing` as soon as the walk is done,
+and runs in worker processes while the caller does other work; :func:`hash_tree` collects it and
+does the rest. Once every hash is settled, the compression sample of the files read is taken
+(see :mod:`dsreport.snapshot.compressed`: only then is the tree's size known).
+
 Everything is kept in columns (one list per field, indexed like the walk's files): a million
 files cost a few C-speed passes when nothing changed.
 """
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,11 +29,25 @@ from itertools import compress
 
 from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
-from dsreport.snapshot.compressed import sample_fraction
+from dsreport.snapshot.compressed import (
+    CHUNK,
+    path_phase,
+    sample_count,
+    sample_file,
+    sample_fraction,
+)
 from dsreport.snapshot.console import human_size
 from dsreport.snapshot.hashcache import COLUMNS, HashCache
-from dsreport.snapshot.hashing import Hashed, Job, make_batches, run_batches
-from dsreport.snapshot.walk import Skipped, Walk
+from dsreport.snapshot.hashing import (
+    FILE_FLAGS,
+    CacheIndex,
+    Hashing,
+    Hits,
+    Row,
+    is_sparse,
+    make_batches,
+)
+from dsreport.snapshot.walk import Skipped, Walk, open_folder
 
 MAX_READS = 4
 """Times a file is read, at most, while it keeps changing (then it is reported and skipped)."""
@@ -35,7 +55,11 @@ MAX_READS = 4
 
 @dataclass
 class Content:
-    """The hashing stage's results, in columns indexed like the walk's files."""
+    """The hashing stage's results, in columns indexed like the walk's files.
+
+    Once it is done, the walk's stat columns hold each file's stat as hashed (or as found
+    unchanged): previews must find the same stat.
+    """
 
     hashes: list[str | None]
     """sha256 of each file; ``None`` for a file not recorded."""
@@ -47,8 +71,8 @@ class Content:
     """Their compressed size."""
     cache: HashCache
     """The new cache: trusted hashes of the files seen."""
-    opened: dict[int, Hashed] = field(default_factory=dict)
-    """The accepted read of every file read (its previews must match that stat)."""
+    read: list[int] = field(default_factory=list)
+    """The files read (not taken from the cache) and recorded, by index, in path order."""
     reads: int = 0
     """Files read (every read counts: a racy file read twice counts twice)."""
     reused: int = 0
@@ -61,99 +85,104 @@ class Content:
     """True when the cache is the one loaded, unchanged (no need to write it again)."""
 
 
+def _hashing(
+    walk: Walk, root: str, indices: Sequence[int] | None, cache: CacheIndex | None, jobs: int
+) -> Hashing:
+    """Start hashing the files at *indices* (every file for ``None``)."""
+    batches = make_batches(len(walk) if indices is None else indices)
+    return Hashing(root, walk, batches, cache, jobs)
+
+
+def start_hashing(walk: Walk, root: str, cache: HashCache, jobs: int) -> Hashing:
+    """Start the first round: every file of *walk*, reusing the hashes of *cache*."""
+    index = None
+    if cache.path:
+        rows = (
+            None
+            if cache.path == walk.paths
+            else dict(zip(cache.path, range(len(cache.path)), strict=True))
+        )
+        index = CacheIndex(rows, cache.size, cache.mtime_ns, cache.ctime_ns, cache.ino)
+    return _hashing(walk, root, None, index, jobs)
+
+
 def hash_tree(
     walk: Walk,
     root: str,
     clock: RacyClock,
     stamp: int,
     cache: HashCache,
+    first: Hashing,
     jobs: int,
 ) -> Content:
-    """Hashes of every file of *walk* (see the module's docstring); *stamp* predates the walk."""
+    """Hashes of every file of *walk* (see the module's docstring); *stamp* predates the walk.
+
+    *first* is the first round, from :func:`start_hashing` with the same *cache*.
+    """
     n = len(walk)
-    stats = [
-        array(code, column)
-        for (_, code), column in zip(
-            COLUMNS, (walk.sizes, walk.mtimes, walk.ctimes, walk.inos), strict=True
-        )
-    ]
-    if walk.paths == cache.path and stats == [
-        cache.size,
-        cache.mtime_ns,
-        cache.ctime_ns,
-        cache.ino,
-    ]:
-        # Nothing changed since the last snapshot: every hash comes from the cache as it is.
-        return Content(
-            hashes=list(cache.hashes),
-            sizes=list(walk.sizes),
-            sampled=cache.sampled.tolist(),
-            compressed=cache.compressed.tolist(),
-            cache=cache,
-            reused=n,
-            cache_unchanged=True,
-        )
     out = Content(
         hashes=[None] * n,
-        sizes=list(walk.sizes),
+        sizes=[0] * n,
         sampled=[0] * n,
         compressed=[0] * n,
         cache=HashCache(),
     )
-    trusted = _reuse(walk, cache, out)
-    todo = [i for i, h in enumerate(out.hashes) if h is None]
-    out.reused = n - len(todo)
-    _hash_until_settled(walk, root, clock, stamp, jobs, todo, out, trusted)
+    trusted = bytearray(n)
+    read = _first_round(walk, cache, first, out, trusted)
+    if out.reused == n and walk.paths == cache.path:
+        # Nothing changed since the last snapshot: every hash comes from the cache as it is.
+        out.cache, out.cache_unchanged = cache, True
+        return out
+    _hash_until_settled(walk, root, clock, stamp, jobs, read, out, trusted)
+    _sample(walk, root, out)
     out.cache = _trusted_cache(walk, out, trusted)
     return out
 
 
-def _trusted_cache(walk: Walk, out: Content, trusted: list[Stat | None]) -> HashCache:
+def _first_round(
+    walk: Walk, cache: HashCache, first: Hashing, out: Content, trusted: bytearray
+) -> list[Row]:
+    """Collect the first round: fill in the walk's stat columns and the cached hashes; return
+    the rows of the files that were read."""
+    rows, hits = _collect(first, len(walk), bar=True)
+    sizes, mtimes, ctimes, inos = walk.sizes, walk.mtimes, walk.ctimes, walk.inos
+    for i, _, size, mtime, ctime, ino, _, _ in rows:
+        sizes[i], mtimes[i], ctimes[i], inos[i] = size, mtime, ctime, ino
+    # Cached hashes come in runs of rows: slices are copied, with no work per file.
+    for i, j, n in hits:
+        end, j_end = i + n, j + n
+        sizes[i:end] = cache.size[j:j_end]
+        mtimes[i:end] = cache.mtime_ns[j:j_end]
+        ctimes[i:end] = cache.ctime_ns[j:j_end]
+        inos[i:end] = cache.ino[j:j_end]
+        out.hashes[i:end] = cache.hashes[j:j_end]
+        out.sampled[i:end] = cache.sampled[j:j_end]
+        out.compressed[i:end] = cache.compressed[j:j_end]
+        trusted[i:end] = b"\1" * n
+    out.sizes[:] = sizes
+    out.reused = len(walk) - len(rows)
+    return rows
+
+
+def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
     """The new cache: the rows whose stat is trusted, built column by column (no call per row)."""
-    keep = [stat is not None for stat in trusted]
-    stats = list(zip(*(stat for stat in trusted if stat is not None), strict=True))
-    if not stats:
+    if not any(trusted):
         return HashCache()
+    columns = (walk.sizes, walk.mtimes, walk.ctimes, walk.inos)
     size, mtime, ctime, ino = (
-        array(code, column) for (_, code), column in zip(COLUMNS, stats, strict=True)
+        array(code, compress(column, trusted))
+        for (_, code), column in zip(COLUMNS, columns, strict=True)
     )
     return HashCache(
-        path=list(compress(walk.paths, keep)),
+        path=list(compress(walk.paths, trusted)),
         size=size,
         mtime_ns=mtime,
         ctime_ns=ctime,
         ino=ino,
-        hashes=[h for h in compress(out.hashes, keep) if h is not None],
-        sampled=array("Q", compress(out.sampled, keep)),
-        compressed=array("Q", compress(out.compressed, keep)),
+        hashes=[h for h in compress(out.hashes, trusted) if h is not None],
+        sampled=array("Q", compress(out.sampled, trusted)),
+        compressed=array("Q", compress(out.compressed, trusted)),
     )
-
-
-Stat = tuple[int, int, int, int]
-"""(size, mtime_ns, ctime_ns, inode)."""
-
-
-def _reuse(walk: Walk, cache: HashCache, out: Content) -> list[Stat | None]:
-    """Fill in the cached hashes of unchanged files; return each file's cacheable stat."""
-    get = dict(zip(cache.path, range(len(cache.path)), strict=True)).get
-    c_size, c_mtime, c_ctime, c_ino = cache.size, cache.mtime_ns, cache.ctime_ns, cache.ino
-    hashes, sampled, compressed = out.hashes, out.sampled, out.compressed
-    trusted: list[Stat | None] = [None] * len(walk)
-    rows = zip(walk.paths, walk.sizes, walk.mtimes, walk.ctimes, walk.inos, strict=True)
-    for i, (path, size, mtime, ctime, ino) in enumerate(rows):
-        j = get(path)
-        if (
-            j is not None
-            and c_size[j] == size
-            and c_mtime[j] == mtime
-            and c_ctime[j] == ctime
-            and c_ino[j] == ino
-        ):
-            hashes[i] = cache.hashes[j]
-            sampled[i] = cache.sampled[j]
-            compressed[i] = cache.compressed[j]
-            trusted[i] = (size, mtime, ctime, ino)
-    return trusted
 
 
 def _hash_until_settled(
@@ -162,70 +191,102 @@ def _hash_until_settled(
     clock: RacyClock,
     stamp: int,
     jobs: int,
-    todo: list[int],
+    rows: list[Row],
     out: Content,
-    trusted: list[Stat | None],
+    trusted: bytearray,
 ) -> None:
-    """Read the files at *todo* until each is settled, has failed, or :data:`MAX_READS` is hit."""
-    fraction = sample_fraction(sum(walk.sizes))
-    previous: dict[int, Hashed] = {}
+    """Settle the files read in the first round (their *rows*): read again those that moved or
+    are racy, until each is settled, has failed, or :data:`MAX_READS` is hit."""
+    previous: dict[int, Row] = {}
     changed: set[int] = set()
+    accepted: list[int] = []
     for attempt in range(MAX_READS):
-        if not todo:
+        if not rows:
             break
         if attempt:
-            stamp = clock.wait_past(max(previous[i].mtime_ns for i in todo))
-        results = _hash_round(walk, root, todo, fraction, jobs, bar=attempt == 0)
-        out.reads += len(results)
-        retry: list[int] = []
-        for i in todo:
-            r, before = results[i], previous.get(i)
-            if r.error is not None or r.hash is None:
-                out.failed.append(Skipped(walk.paths[i], r.error or "cannot be read"))
+            stamp = clock.wait_past(max(previous[row[0]][3] for row in rows))
+            todo = sorted(row[0] for row in rows)
+            rows = _collect(_hashing(walk, root, todo, None, jobs), len(todo))[0]
+        out.reads += len(rows)
+        retry: list[Row] = []
+        for row in rows:
+            i, digest, size, mtime, ctime, ino, steady, error = row
+            before = previous.get(i) if attempt else None
+            if error is not None or digest is None:
+                out.failed.append(Skipped(walk.paths[i], error or "cannot be read"))
                 continue
-            if not r.steady or (before is not None and before.hash != r.hash):
+            if not steady or (before is not None and before[1] != digest):
                 changed.add(i)
-            if r.steady and not is_racy(r.mtime_ns, stamp):
-                trusted[i] = (r.size, r.mtime_ns, r.ctime_ns, r.ino)
-            elif not (r.steady and before is not None and before.steady and before[1:6] == r[1:6]):
-                retry.append(i)
-                previous[i] = r
+            if steady and not is_racy(mtime, stamp):
+                trusted[i] = 1
+            elif not (steady and before is not None and before[6] and before[1:6] == row[1:6]):
+                retry.append(row)
+                previous[i] = row
                 continue
             # else: read twice alike, but its mtime is still racy: recorded, not cached.
-            out.hashes[i], out.sizes[i] = r.hash, r.size
-            out.sampled[i], out.compressed[i] = r.sampled, r.compressed
-            out.opened[i] = r
-        todo = retry
-    for i in todo:
+            out.hashes[i] = digest
+            out.sizes[i] = walk.sizes[i] = size
+            walk.mtimes[i], walk.ctimes[i], walk.inos[i] = mtime, ctime, ino
+            accepted.append(i)
+        rows = retry
+    for row in rows:
         out.failed.append(
             Skipped(
-                walk.paths[i],
+                walk.paths[row[0]],
                 f"kept changing while it was being hashed (read {MAX_READS} times): not recorded",
             )
         )
+    out.read = sorted(accepted)
     out.changed = sorted(walk.paths[i] for i in changed if out.hashes[i] is not None)
 
 
-def _hash_round(
-    walk: Walk, root: str, indices: Sequence[int], fraction: float, jobs: int, *, bar: bool
-) -> dict[int, Hashed]:
-    """Hash the files at *indices*; with *bar*, a progress bar (bytes, and files after it)."""
-    groups: dict[int, list[tuple[Job, int]]] = {}
-    for i in indices:
-        job = (i, walk.names[i], walk.paths[i])
-        groups.setdefault(walk.folder[i], []).append((job, walk.sizes[i]))
-    batches = make_batches([(walk.folders[k], sized) for k, sized in groups.items()])
-    total_bytes = sum(walk.sizes[i] for i in indices)
+def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[Row], Hits]:
+    """The results of a round; with *bar*, a progress bar of the files (and bytes after it)."""
     done = [0, 0]
 
     def detail() -> str:
-        return f"{done[0]:,}/{len(indices):,} files, {human_size(done[1])}"
+        return f"{done[0]:,}/{files:,} files, {human_size(done[1])}"
 
-    with progress(total_bytes if bar else 0, "Hashing", detail) as advance:
+    with hashing, progress(files if bar else 0, "Hashing", detail) as advance:
 
         def step(n_files: int, n_bytes: int) -> None:
             done[0] += n_files
             done[1] += n_bytes
-            advance(n_bytes)
+            advance(n_files)
 
-        return {r.seq: r for r in run_batches(root, batches, fraction, jobs, step)}
+        return hashing.results(step)
+
+
+def _sample(walk: Walk, root: str, out: Content) -> None:
+    """Take the compression sample of the files read, as they were hashed: a file that changed
+    since is left unsampled (the estimate is only an estimate)."""
+    fraction = sample_fraction(sum(s for s, h in zip(out.sizes, out.hashes, strict=True) if h))
+    folders: dict[int, int] = {}
+    paths, sizes = walk.paths, out.sizes
+    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for i in out.read:
+            size = sizes[i]
+            phase = path_phase(paths[i])
+            if size <= CHUNK and phase + fraction < 1 or not sample_count(size, fraction, phase):
+                continue  # (the first test is the second's answer for a file of one chunk)
+            try:
+                k = walk.folder[i]
+                if k not in folders:
+                    folders[k] = open_folder(root_fd, walk.folders[k])
+                fd = os.open(walk.names[i], FILE_FLAGS, dir_fd=folders[k])
+            except OSError:
+                continue
+            try:
+                st = os.fstat(fd)
+                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == walk.file(i)[3:]:
+                    sample = sample_file(fd, size, is_sparse(st), fraction, phase)
+                    out.sampled[i], out.compressed[i] = sample
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+    finally:
+        for fd in folders.values():
+            os.close(fd)
+        os.close(root_fd)

@@ -1,19 +1,27 @@
 """Hash files with sha256, in worker processes, and notice files that change while being read.
 
 Processes, not threads: for many small files two processes beat any number of threads (the
-per-file Python work holds the GIL). Files are sent in batches grouped by folder; each folder is
-opened once per batch, relative to the data folder's descriptor (see
+per-file Python work holds the GIL). Files are sent in batches of one folder's files, in path
+order; each folder is opened once per batch, relative to the data folder's descriptor (see
 :func:`~dsreport.snapshot.walk.open_folder`), so paths longer than the system limit are hashed too.
 
-For each file the worker ``fstat``-s the open file before and after reading it: a file whose
+The workers also take the stat of every file (the walk only lists names): ``lstat`` when the hash
+cache has the path, to reuse its hash when the stat is unchanged; else the ``fstat`` of the open
+file. Spreading the stat calls over the workers is what makes a re-snapshot of an unchanged
+folder faster than a one-process stat walk.
+
+For each file read the worker ``fstat``-s the open file before and after reading it: a file whose
 size, ``mtime``, ``ctime`` or inode moved meanwhile, or that ended early, is returned as not
 *steady*, and the caller hashes it again (see :mod:`dsreport.snapshot.clock` for the rest of the
 rule). Files are opened with ``O_NOFOLLOW | O_NONBLOCK`` and checked to be regular files, so a
 file swapped for a symlink or a FIFO after the walk is never followed nor waited on.
 
+Sizes are not known before the workers stat the files, so a worker hands back, unread, the files
+of :data:`BIG_FILE` or more that it finds in a batch: each is then sent alone, and big files share
+the workers instead of queueing behind one.
+
 Sparse files are read efficiently: holes found with ``SEEK_DATA``/``SEEK_HOLE`` are hashed as
-zeros without being read. While it reads, the worker also compresses a sample of the data (see
-:mod:`dsreport.snapshot.compressed`).
+zeros without being read.
 
 Only the standard library is imported: worker processes start fast.
 """
@@ -24,15 +32,18 @@ import errno
 import hashlib
 import multiprocessing
 import os
+import queue
 import signal
 import stat
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from array import array
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from multiprocessing.context import BaseContext
+from multiprocessing.pool import Pool
 from typing import NamedTuple
 
-from dsreport.snapshot.compressed import CHUNK, path_phase, sample_chunks
-from dsreport.snapshot.walk import Folder, open_folder
+from dsreport.snapshot.walk import Walk, open_folder
 
 BLOCK = 1 << 20
 """Bytes read at a time."""
@@ -41,20 +52,20 @@ FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CL
 BIG_FILE = 8 << 20
 """Files at least this big travel alone in their batch."""
 BATCH_FILES = 512
-"""Small files per batch, at most."""
-BATCH_BYTES = 16 << 20
-"""Bytes of small files per batch, at most."""
+"""Files per batch, at most."""
+INLINE_BYTES = 16 << 20
+"""A round of at most :data:`BATCH_FILES` files and this many bytes is hashed in this process."""
 _ZEROS = bytes(BLOCK)
 
 hash_calls = 0
 """Debug counter: files opened for hashing by this process (tests read it; workers have theirs)."""
 
 
-Job = tuple[int, str, str]
-"""A file to hash: (the caller's number for it, its name in its folder, its manifest path).
+Batch = Sequence[int]
+"""Files to hash, by their row in the walk (a ``range`` for the first round: tiny to send).
 
-Plain tuples, not named ones, cross the process boundary: pickling 100,000 named tuples takes
-a third of a second each way, plain ones a fraction of that.
+Workers get the walk itself once, when they start (for free when they are forked): batches
+that name rows, not paths, keep the main process from pickling every path.
 """
 
 
@@ -64,33 +75,44 @@ class Hashed(NamedTuple):
     seq: int
     """The caller's number for the file."""
     hash: str | None
-    """sha256 hex of what was read; ``None`` when the file could not be read."""
+    """sha256 hex of what was read; ``None`` when the file could not be read, or was not read."""
     size: int
-    """``st_size`` when opened."""
+    """``st_size`` (when opened, for a file read)."""
     mtime_ns: int
-    """``st_mtime_ns`` when opened."""
+    """``st_mtime_ns``."""
     ctime_ns: int
-    """``st_ctime_ns`` when opened."""
+    """``st_ctime_ns``."""
     ino: int
-    """``st_ino`` when opened."""
+    """``st_ino``."""
     steady: bool
     """True when the stat did not move while the file was read, and every byte was read."""
     error: str | None
     """Why the file could not be hashed, else ``None``."""
-    sampled: int
-    """Bytes compressed as a sample."""
-    compressed: int
-    """Their size after compression."""
 
 
-Group = tuple[Folder, list[Job]]
-"""Files of one folder."""
-Row = tuple[int, "str | None", int, int, int, int, bool, "str | None", int, int]
+Row = tuple[int, "str | None", int, int, int, int, bool, "str | None"]
 """A :class:`Hashed` as a plain tuple, the way it travels from a worker."""
+Hits = list[list[int]]
+"""Files whose cached hash holds, as runs ``[seq, row, n]``: files *seq* to *seq + n - 1* are
+the cache's rows *row* to *row + n - 1*, with the same stat. An unchanged tree comes back as one
+run a batch: the caller copies slices of the cache's columns, with no work per file."""
 
 
-def _failed(job: Job, message: str) -> Row:
-    return (job[0], None, 0, 0, 0, 0, False, message, 0, 0)
+@dataclass(frozen=True)
+class CacheIndex:
+    """What a worker needs of the hash cache: each path's row, and the rows' stat columns."""
+
+    rows: dict[str, int] | None
+    """Row of each cached path; ``None`` when the cache has the walk's paths (row *i* is file
+    *i*: the common case of an unchanged tree, with no lookup at all)."""
+    size: array[int]
+    mtime_ns: array[int]
+    ctime_ns: array[int]
+    ino: array[int]
+
+
+def _failed(seq: int, message: str) -> Row:
+    return (seq, None, 0, 0, 0, 0, False, message)
 
 
 def _seek(fd: int, pos: int, whence: int, size: int) -> int:
@@ -103,7 +125,7 @@ def _seek(fd: int, pos: int, whence: int, size: int) -> int:
         return pos if whence == os.SEEK_DATA else size
 
 
-def _read_small(fd: int, size: int, fraction: float, phase: float) -> tuple[str, bool, int, int]:
+def _read_small(fd: int, size: int) -> tuple[str, bool]:
     """:func:`read_into_hash` for a file of at most one block: one ``read`` of exactly its size.
 
     (Reading into an object of the right size and hashing it whole is the fastest way for the
@@ -113,27 +135,20 @@ def _read_small(fd: int, size: int, fraction: float, phase: float) -> tuple[str,
     while len(data) < size:
         more = os.read(fd, size - len(data))
         if not more:
-            return hashlib.sha256(data).hexdigest(), False, 0, 0
+            return hashlib.sha256(data).hexdigest(), False
         data += more
-    digest = hashlib.sha256(data).hexdigest()
-    if fraction <= 0 or phase + fraction * -(-size // CHUNK) < 1:
-        return digest, True, 0, 0  # none of its chunks is in the sample
-    sampled, compressed = sample_chunks(memoryview(data), 0, fraction, phase)
-    return digest, True, sampled, compressed
+    return hashlib.sha256(data).hexdigest(), True
 
 
-def read_into_hash(
-    fd: int, size: int, sparse: bool, fraction: float, phase: float
-) -> tuple[str, bool, int, int]:
-    """Hash the first *size* bytes of *fd*; return (hex digest, complete, sampled, compressed).
+def read_into_hash(fd: int, size: int, sparse: bool) -> tuple[str, bool]:
+    """Hash the first *size* bytes of *fd*; return (hex digest, complete).
 
     *complete* is False when the file ended before *size* bytes.
     """
     if size <= BLOCK:
-        return _read_small(fd, size, fraction, phase)
+        return _read_small(fd, size)
     view = memoryview(bytearray(BLOCK))
     digest = hashlib.sha256()
-    sampled = compressed = 0
     pos = 0
     # Up to data_end the file is known to hold data (no hole to look for).
     data_end = 0 if sparse else size
@@ -146,46 +161,50 @@ def read_into_hash(
                 zero_end = size if data_at >= size else data_at - data_at % BLOCK
                 while pos < zero_end:
                     m = min(BLOCK, zero_end - pos)
-                    zeros = memoryview(_ZEROS)[:m]
-                    digest.update(zeros)
-                    s, c = sample_chunks(zeros, pos, fraction, phase)
-                    sampled, compressed, pos = sampled + s, compressed + c, pos + m
+                    digest.update(memoryview(_ZEROS)[:m])
+                    pos += m
                 continue
             data_end = _seek(fd, data_at, os.SEEK_HOLE, size)
         got = 0
         while got < n:
             k = os.preadv(fd, [view[got:n]], pos + got)
             if k == 0:
-                return digest.hexdigest(), False, sampled, compressed
+                return digest.hexdigest(), False
             got += k
         digest.update(view[:n])
-        s, c = sample_chunks(view[:n], pos, fraction, phase)
-        sampled, compressed = sampled + s, compressed + c
         pos += n
-    return digest.hexdigest(), True, sampled, compressed
+    return digest.hexdigest(), True
 
 
-def hash_file(dir_fd: int, job: Job, fraction: float) -> Row:
-    """Hash one file of an open folder (see the module's docstring for the checks)."""
+def is_sparse(st: os.stat_result) -> bool:
+    """True when a file may hold holes (fewer blocks allocated than its size)."""
+    return st.st_size > BLOCK and st.st_blocks * 512 < st.st_size
+
+
+def hash_file(dir_fd: int, seq: int, name: str, defer_big: bool = False) -> Row | None:
+    """Hash the file *name* of an open folder (see the module's docstring for the checks).
+
+    With *defer_big*, a file of :data:`BIG_FILE` or more is not read: ``None`` is returned.
+    """
     global hash_calls
-    hash_calls += 1
     try:
-        fd = os.open(job[1], FILE_FLAGS, dir_fd=dir_fd)
+        fd = os.open(name, FILE_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
-            return _failed(job, "became a symlink during the snapshot: not followed")
-        return _failed(job, f"cannot open it: {exc.strerror or exc}")
+            return _failed(seq, "became a symlink during the snapshot: not followed")
+        return _failed(seq, f"cannot open it: {exc.strerror or exc}")
     try:
         before = os.fstat(fd)
         if before.st_mode & 0o170000 != stat.S_IFREG:
-            return _failed(job, "is no longer a regular file: not read")
+            return _failed(seq, "is no longer a regular file: not read")
         size = before.st_size
-        sparse = size > BLOCK and before.st_blocks * 512 < size
-        phase = path_phase(job[2]) if fraction > 0 else 0.0
-        digest, complete, sampled, compressed = read_into_hash(fd, size, sparse, fraction, phase)
+        if defer_big and size >= BIG_FILE:
+            return None
+        hash_calls += 1
+        digest, complete = read_into_hash(fd, size, is_sparse(before))
         after = os.fstat(fd)
     except OSError as exc:
-        return _failed(job, f"cannot read it: {exc.strerror or exc}")
+        return _failed(seq, f"cannot read it: {exc.strerror or exc}")
     finally:
         os.close(fd)
     mtime, ctime, ino = before.st_mtime_ns, before.st_ctime_ns, before.st_ino
@@ -196,68 +215,113 @@ def hash_file(dir_fd: int, job: Job, fraction: float) -> Row:
         and after.st_ctime_ns == ctime
         and after.st_ino == ino
     )
-    return (job[0], digest, size, mtime, ctime, ino, steady, None, sampled, compressed)
+    return (seq, digest, size, mtime, ctime, ino, steady, None)
 
 
-def hash_groups(root_fd: int, groups: Sequence[Group], fraction: float) -> list[Row]:
-    """Hash every file of *groups* (folders relative to the data folder's descriptor)."""
-    results: list[Row] = []
-    for folder, jobs in groups:
-        try:
-            dir_fd = open_folder(root_fd, folder)
-        except OSError as exc:
-            reason = f"cannot open its folder: {exc.strerror or exc}"
-            results.extend(_failed(job, reason) for job in jobs)
-            continue
-        try:
-            results.extend(hash_file(dir_fd, job, fraction) for job in jobs)
-        finally:
-            os.close(dir_fd)
-    return results
+def _cached_row(dir_fd: int, name: str, j: int | None, cache: CacheIndex) -> int:
+    """*j* when the cache's row *j* still holds for the file *name* (same ``lstat``), else -1."""
+    if j is None:
+        return -1
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except OSError:
+        return -1  # reading it will say what is wrong
+    if (
+        st.st_mode & 0o170000 == stat.S_IFREG
+        and cache.size[j] == st.st_size
+        and cache.mtime_ns[j] == st.st_mtime_ns
+        and cache.ctime_ns[j] == st.st_ctime_ns
+        and cache.ino[j] == st.st_ino
+    ):
+        return j
+    return -1
 
 
-_ROOT_FDS: dict[str, int] = {}
-"""In a worker process: the data folder's descriptor, opened once."""
+Done = tuple[list[Row], Hits, list[int], int]
+"""A batch's outcome: the rows of the files read, the cached hashes that hold, the big files
+handed back unread, the bytes read."""
 
 
-def _worker_start() -> None:
-    """Leave Ctrl-C to the main process, which stops the workers itself."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+def hash_batch(
+    root_fd: int, walk: Walk, batch: Batch, cache: CacheIndex | None, defer_big: bool
+) -> Done:
+    """Hash the files of *walk* at *batch* (folders relative to the data folder's descriptor).
 
-
-def _work(task: tuple[str, Sequence[Group], float]) -> tuple[list[Row], int]:
-    """Worker entry: hash a batch; return the results and the bytes hashed."""
-    root, groups, fraction = task
-    if root not in _ROOT_FDS:
-        _ROOT_FDS[root] = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    results = hash_groups(_ROOT_FDS[root], groups, fraction)
-    return results, sum(r[2] for r in results)
-
-
-def make_batches(groups: Sequence[tuple[Folder, list[tuple[Job, int]]]]) -> list[list[Group]]:
-    """Cut folders of (job, size) into batches: big files alone and first, small ones together."""
-    big: list[tuple[int, list[Group]]] = []
-    small: list[list[Group]] = []
-    current: list[Group] = []
-    files = size = 0
-    for folder, sized in groups:
-        jobs: list[Job] = []
-        for job, job_size in sized:
-            if job_size >= BIG_FILE:
-                big.append((job_size, [(folder, [job])]))
+    With *cache*, a file whose stat is the cached one is not read (it is among the hits).
+    """
+    rows: list[Row] = []
+    hits: Hits = []
+    big: list[int] = []
+    read = 0
+    run = [-2, -2, 0]
+    folder_of, names, paths = walk.folder, walk.names, walk.paths
+    lookup = None if cache is None or cache.rows is None else cache.rows.get
+    folder, dir_fd, problem = -1, -1, ""
+    try:
+        for i in batch:
+            if folder_of[i] != folder:
+                if dir_fd >= 0:
+                    os.close(dir_fd)
+                    dir_fd = -1
+                folder = folder_of[i]
+                try:
+                    dir_fd = open_folder(root_fd, walk.folders[folder])
+                except OSError as exc:
+                    problem = f"cannot open its folder: {exc.strerror or exc}"
+            if dir_fd < 0:
+                rows.append(_failed(i, problem))
                 continue
-            jobs.append(job)
-            files, size = files + 1, size + job_size
-            if files >= BATCH_FILES or size >= BATCH_BYTES:
-                current.append((folder, jobs))
-                small.append(current)
-                current, jobs, files, size = [], [], 0, 0
-        if jobs:
-            current.append((folder, jobs))
-    if current:
-        small.append(current)
-    big.sort(key=lambda item: -item[0])
-    return [batch for _, batch in big] + small
+            if cache is not None:
+                j = _cached_row(dir_fd, names[i], i if lookup is None else lookup(paths[i]), cache)
+                if j >= 0:
+                    n = run[2]
+                    if run[0] + n == i and run[1] + n == j:
+                        run[2] = n + 1
+                    else:
+                        run = [i, j, 1]
+                        hits.append(run)
+                    continue
+            row = hash_file(dir_fd, i, names[i], defer_big)
+            if row is None:
+                big.append(i)
+                continue
+            read += row[2]
+            rows.append(row)
+    finally:
+        if dir_fd >= 0:
+            os.close(dir_fd)
+    return rows, hits, big, read
+
+
+_root_fd = -1
+"""In a worker process: the data folder's descriptor, opened once."""
+_cache: CacheIndex | None = None
+"""In a worker process: the hash cache's index."""
+_walk: Walk | None = None
+"""In a worker process: the walk."""
+
+
+def _worker_start(root: str, walk: Walk, cache: CacheIndex | None) -> None:
+    """Open the data folder once; leave Ctrl-C to the main process, which stops the workers."""
+    global _root_fd, _walk, _cache
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _walk, _cache = walk, cache
+
+
+def _work(task: tuple[Batch, bool]) -> Done:
+    """Worker entry: hash a batch."""
+    batch, defer_big = task
+    assert _walk is not None
+    return hash_batch(_root_fd, _walk, batch, _cache, defer_big)
+
+
+def make_batches(files: int | Sequence[int]) -> list[Batch]:
+    """Cut files into batches of at most :data:`BATCH_FILES`, in path order: every file of a
+    walk of *files* files (as ranges), or the files at the rows given."""
+    if isinstance(files, int):
+        return [range(i, min(i + BATCH_FILES, files)) for i in range(0, files, BATCH_FILES)]
+    return [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
 
 
 def _context() -> BaseContext:
@@ -268,39 +332,120 @@ def _context() -> BaseContext:
     return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
-def run_batches(
-    root: str,
-    batches: Sequence[list[Group]],
-    fraction: float,
-    jobs: int,
-    advance: Callable[[int, int], None],
-) -> Iterator[Hashed]:
-    """Hash *batches* on *jobs* processes (in this process for one job or one batch).
+Advance = Callable[[int, int], None]
+"""``advance(files, bytes)``: progress, as batches finish."""
 
-    Calls ``advance(files, bytes)`` as batches finish; yields results in no particular order.
+
+class Hashing:
+    """Files being hashed, in worker processes or (one batch, or one job) in this process.
+
+    With worker processes, starting it sends every batch at once, so they work while this
+    process does something else (loading the catalog, say); :meth:`results` then collects what
+    they found. :meth:`cancel` (or leaving a ``with`` block) stops the workers.
     """
-    new = tuple.__new__
-    if jobs <= 1 or len(batches) <= 1:
-        root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        try:
+
+    def __init__(
+        self, root: str, walk: Walk, batches: Sequence[Batch], cache: CacheIndex | None, jobs: int
+    ) -> None:
+        """Start hashing the *batches* of *walk* on *jobs* processes (or, for one batch or
+        one job, in :meth:`results`)."""
+        self.root = root
+        self.walk = walk
+        self.cache = cache
+        self._batches = batches
+        self._pool: Pool | None = None
+        self._done: queue.SimpleQueue[Done | BaseException] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._sent = 0
+        self._jobs = jobs
+        if jobs > 1 and len(batches) > 1:
+            self._start()
             for batch in batches:
-                results = hash_groups(root_fd, batch, fraction)
-                advance(len(results), sum(r[2] for r in results))
-                for row in results:
-                    yield new(Hashed, row)
-        finally:
-            os.close(root_fd)
-        return
-    pool = _context().Pool(min(jobs, len(batches)), initializer=_worker_start)
-    try:
-        tasks = [(root, batch, fraction) for batch in batches]
-        for results, size in pool.imap_unordered(_work, tasks):
-            advance(len(results), size)
-            for row in results:
-                yield new(Hashed, row)
-        pool.close()
-    except BaseException:
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+                self._send(batch, True)
+
+    def _start(self) -> None:
+        self._pool = _context().Pool(
+            self._jobs, initializer=_worker_start, initargs=(self.root, self.walk, self.cache)
+        )
+
+    def _send(self, batch: Batch, defer_big: bool) -> None:
+        assert self._pool is not None
+        with self._lock:
+            self._sent += 1
+        self._pool.apply_async(
+            _work, ((batch, defer_big),), callback=self._finished, error_callback=self._done.put
+        )
+
+    def _finished(self, done: Done) -> None:
+        """(In the pool's result thread.) Send the big files back alone, then pass it on."""
+        for i in done[2]:
+            self._send([i], False)
+        self._done.put(done)
+
+    def results(self, advance: Advance) -> tuple[list[Row], Hits]:
+        """Every file's result: the rows of the files read (:class:`Hashed` as plain tuples),
+        and the runs of cached hashes that hold, in no particular order; ``advance`` is called
+        as batches end.
+
+        A round hashed in this process hands its big files to worker processes when there
+        are several and more than one job.
+        """
+        found: list[Row] = []
+        hits: Hits = []
+        if self._pool is None:
+            big: list[int] = []
+            root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            try:
+                for batch in self._batches:
+                    done = hash_batch(root_fd, self.walk, batch, self.cache, self._jobs > 1)
+                    self._take(done, found, hits, advance)
+                    big += done[2]
+                if len(big) == 1:
+                    done = hash_batch(root_fd, self.walk, big, None, False)
+                    self._take(done, found, hits, advance)
+            finally:
+                os.close(root_fd)
+            if len(big) <= 1:
+                return found, hits
+            self._start()
+            for i in big:
+                self._send([i], False)
+        received = 0
+        while True:
+            with self._lock:
+                if received == self._sent:
+                    break
+            item = self._done.get()
+            received += 1
+            if isinstance(item, BaseException):
+                raise item
+            self._take(item, found, hits, advance)
+        self.close()
+        return found, hits
+
+    @staticmethod
+    def _take(done: Done, found: list[Row], hits: Hits, advance: Advance) -> None:
+        rows, runs, _, read = done
+        found += rows
+        hits += runs
+        advance(len(rows) + sum(run[2] for run in runs), read)
+
+    def close(self) -> None:
+        """Let the workers finish and go."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool.join()
+            self._pool = None
+
+    def cancel(self) -> None:
+        """Stop the workers now."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+    def __enter__(self) -> Hashing:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cancel()

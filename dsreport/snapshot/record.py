@@ -2,13 +2,14 @@
 
 Order matters:
 
-1. load the catalog and decide the dataset, parents, number and id (before any long work, so a
-   mistake in the options fails at once);
-2. take a clock stamp (:mod:`~dsreport.snapshot.clock`), *then* walk, so any change after the
-   walk gives a racy ``mtime``;
-3. reuse cached hashes of files whose stat is unchanged, hash the rest in parallel; hash again
-   the files that changed while read or whose ``mtime`` is racy, once the clock has moved on;
-   save the cache (even when writing the version fails later, the work is kept);
+1. take a clock stamp (:mod:`~dsreport.snapshot.clock`), *then* walk, so any change after the
+   walk gives a racy ``mtime``; start hashing in worker processes (cached hashes of files whose
+   stat is unchanged are reused);
+2. meanwhile, load the catalog and decide the dataset, parents, number and id (a mistake in
+   the options stops the workers and fails before any output);
+3. collect the hashes; hash again the files that changed while read or whose ``mtime`` is
+   racy, once the clock has moved on; save the cache (even when writing the version fails
+   later, the work is kept);
 4. write the whole version (and, for a new dataset, the dataset) into a dot-folder beside its
    place, then rename it in: an interrupted snapshot leaves no version behind, and the loader
    skips dot-folders.
@@ -31,26 +32,32 @@ from datetime import datetime, timezone
 from itertools import compress, repeat
 from pathlib import Path
 from types import FrameType
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 
 import click
 
-from dsreport.catalog.load import read_content
-from dsreport.catalog.write import assign_origins, document_bytes, manifest_bytes
-from dsreport.diff import Changes, compute_changes, merge_contents
 from dsreport.errors import DsreportError
 from dsreport.fsutil import aside_dir, atomic_write_bytes, fsync_dir
-from dsreport.model import Catalog, DatasetJson, Entry, VersionJson
-from dsreport.snapshot import plan
 from dsreport.snapshot.clock import RacyClock
 from dsreport.snapshot.compressed import METHOD, estimate_size
 from dsreport.snapshot.console import Console, count, human_size
-from dsreport.snapshot.content import Content, hash_tree
-from dsreport.snapshot.hashcache import PRIVATE_DIR, cache_path, load_cache, save_cache
-from dsreport.snapshot.hashing import FILE_FLAGS
-from dsreport.snapshot.preview import write_previews
+from dsreport.snapshot.content import Content, hash_tree, start_hashing
+from dsreport.snapshot.hashcache import (
+    PRIVATE_DIR,
+    HashCache,
+    cache_path,
+    load_cache,
+    save_cache,
+)
+from dsreport.snapshot.hashing import FILE_FLAGS, Hashing
 from dsreport.snapshot.walk import Skipped, Walk, open_folder, walk_tree
 from dsreport.textsafe import safe_text
+
+# The modules built on the catalog's models import pydantic (a sixth of a second): they are
+# imported in the functions that use them, once the workers are hashing (see take_snapshot).
+if TYPE_CHECKING:
+    from dsreport.diff import Changes
+    from dsreport.model import Catalog, DatasetJson, Entry, VersionJson
 
 _T = TypeVar("_T")
 CHANGES_SHOWN = 10
@@ -197,6 +204,7 @@ class _Plan:
 def _make_plan(req: SnapshotRequest) -> _Plan:
     """Check the request against the catalog: dataset, parents, number, id (or fail at once)."""
     from dsreport.catalog.load import load_catalog
+    from dsreport.snapshot import plan
 
     catalog = load_catalog(req.catalog, manifests=False)
     if not req.data_dir.is_dir():
@@ -254,6 +262,8 @@ class _Recorded:
 
     def entries(self) -> list[Entry]:
         """Manifest entries without origins yet."""
+        from dsreport.model import Entry
+
         rows = zip(self.paths, self.sizes, self.hashes, repeat(""), repeat(None), strict=False)
         return list(map(tuple.__new__, repeat(Entry), rows))
 
@@ -261,7 +271,27 @@ class _Recorded:
 def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
     """:func:`take_snapshot`, with the garbage collector paused."""
     started = time.monotonic()
-    where = _make_plan(req)
+    scan = _start_scan(req)
+    try:
+        where = _make_plan(req)
+        scan = scan or _start_scan(req)  # (None only if a folder appeared meanwhile)
+        if scan is None:
+            raise DsreportError("the folders changed during the snapshot: try again")
+        return _record(req, where, scan, console, started)
+    finally:
+        if scan is not None:
+            scan.hashing.cancel()
+
+
+def _record(
+    req: SnapshotRequest, where: _Plan, scan: _Scan, console: Console, started: float
+) -> SnapshotOutcome:
+    """Record the version planned in *where*, from the *scan* under way."""
+    from dsreport.catalog.load import read_content
+    from dsreport.catalog.write import assign_origins, manifest_bytes
+    from dsreport.diff import compute_changes, merge_contents
+    from dsreport.model import DatasetJson, VersionJson
+
     console.info(f"$ {command_line(req)}", dim=True)
     console.info(f"Snapshot started at {_now()}")
     console.info(
@@ -274,7 +304,7 @@ def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
     for text in where.notes:
         console.note(text)
 
-    walk, content, skipped = _hash_folder(req, where, console)
+    walk, content, skipped = _hash_folder(req, scan, console)
     recorded = _Recorded.of(walk, content)
     parents = [read_content(where.catalog, p) for p in where.parents]
     base = merge_contents(parents) if parents else {}
@@ -333,25 +363,53 @@ def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
     )
 
 
-def _hash_folder(
-    req: SnapshotRequest, where: _Plan, console: Console
-) -> tuple[Walk, Content, list[Skipped]]:
-    """Walk and hash the data folder (the clock stamp first); report what is skipped."""
-    data_real, catalog_real = where.data_real, where.catalog_real
+@dataclass
+class _Scan:
+    """The walk, and the first round of hashing under way (see :func:`_start_scan`)."""
+
+    clock: RacyClock
+    stamp: int
+    walk: Walk
+    cache_file: Path
+    cache: HashCache
+    hashing: Hashing
+
+
+def _start_scan(req: SnapshotRequest) -> _Scan | None:
+    """Take the clock stamp, walk the data folder and start hashing it in worker processes.
+
+    This comes before the catalog is loaded (which imports pydantic and reads every
+    ``version.json``): the workers hash meanwhile. Returns ``None`` when the folders are not
+    fit for a scan; the plan then says why.
+    """
+    if not (req.data_dir.is_dir() and req.catalog.is_dir()):
+        return None
+    data_real, catalog_real = os.path.realpath(req.data_dir), os.path.realpath(req.catalog)
+    if _inside(data_real, catalog_real):
+        return None
     clock = RacyClock(req.catalog / PRIVATE_DIR / "clock", os.stat(data_real).st_dev)
     stamp = clock.stamp()
     walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
-    console.info(
-        f"Found {count(len(walk), 'file')} ({human_size(sum(walk.sizes))}) "
-        f"in {count(len(walk.folders), 'folder')}"
-    )
     cache_file = cache_path(req.catalog, data_real)
-    content = hash_tree(walk, data_real, clock, stamp, load_cache(cache_file, data_real), req.jobs)
+    cache = load_cache(cache_file, data_real)
+    return _Scan(
+        clock, stamp, walk, cache_file, cache, start_hashing(walk, data_real, cache, req.jobs)
+    )
+
+
+def _hash_folder(
+    req: SnapshotRequest, scan: _Scan, console: Console
+) -> tuple[Walk, Content, list[Skipped]]:
+    """Finish hashing the data folder; report what is skipped."""
+    walk, data_real = scan.walk, os.path.realpath(req.data_dir)
+    console.info(f"Found {count(len(walk), 'file')} in {count(len(walk.folders), 'folder')}")
+    content = hash_tree(walk, data_real, scan.clock, scan.stamp, scan.cache, scan.hashing, req.jobs)
     if not content.cache_unchanged:
-        save_cache(cache_file, data_real, content.cache)
+        save_cache(scan.cache_file, data_real, content.cache)
     console.info(
         f"Hashed {count(content.reads, 'file')}; "
-        f"reused {count(content.reused, 'hash', 'hashes')} from the cache"
+        f"reused {count(content.reused, 'hash', 'hashes')} from the cache "
+        f"({human_size(sum(content.sizes))} in all)"
     )
     for path in content.changed:
         console.note(f"{safe_text(path)} changed while it was being hashed: hashed again")
@@ -386,25 +444,18 @@ def _print_changes(console: Console, changes: Changes, has_parents: bool) -> Non
             console.info(f"  {label + ':':<9} … and {len(paths) - CHANGES_SHOWN:,} more")
 
 
-def _opener(root_fd: int, walk: Walk, hashes: Content) -> Callable[[str], BinaryIO]:
+def _opener(root_fd: int, walk: Walk) -> Callable[[str], BinaryIO]:
     """Open a recorded file for its preview, refusing it if it changed since it was hashed."""
 
     def open_file(path: str) -> BinaryIO:
-        i = bisect_left(walk.paths, path)
-        found = walk.file(i)
-        seen = hashes.opened.get(i)
-        expected = (
-            (found.size, found.mtime_ns, found.ctime_ns, found.ino)
-            if seen is None
-            else (seen.size, seen.mtime_ns, seen.ctime_ns, seen.ino)
-        )
+        found = walk.file(bisect_left(walk.paths, path))
         folder_fd = open_folder(root_fd, walk.folders[found.folder])
         try:
             fd = os.open(found.name, FILE_FLAGS, dir_fd=folder_fd)
         finally:
             os.close(folder_fd)
         st = os.fstat(fd)
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != expected:
+        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != found[3:]:
             os.close(fd)
             raise OSError(0, "it changed after it was hashed")
         return os.fdopen(fd, "rb")
@@ -426,7 +477,9 @@ def _write_previews(
     root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         config = where.catalog.config.preview
-        opener = _opener(root_fd, walk, content)
+        opener = _opener(root_fd, walk)
+        from dsreport.snapshot.preview import write_previews
+
         report = write_previews(entries, config, opener, out_dir, cache_dir)
     finally:
         os.close(root_fd)
@@ -450,6 +503,8 @@ def _write_version(
     started: float,
 ) -> Path:
     """Write the version aside, then rename it in (with its new dataset, if any)."""
+    from dsreport.catalog.write import document_bytes
+
     dataset_dir = catalog.root / slug
     final = dataset_dir / "versions" / meta.id
     stage = aside_dir(final if new_dataset is None else dataset_dir)

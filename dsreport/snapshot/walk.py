@@ -1,11 +1,13 @@
-"""Walk a data folder with ``scandir`` and ``lstat``: every entry is recorded or reported.
+"""Walk a data folder with ``scandir``: every entry is recorded or reported.
 
 ``os.walk`` silently drops what it cannot reach (paths longer than the system limit, among
 others), so the walk is done here: each folder is opened relative to the data folder's own file
 descriptor (``openat``), one component at a time when its path is too long for one call, and
 checked to be the folder the walk saw (same device and inode), so a folder swapped for a symlink
-during the walk is reported rather than followed. Nothing is read here; files are only
-``lstat``-ed.
+during the walk is reported rather than followed. Nothing is read here, and files are not even
+``lstat``-ed: the folder listing's file types tell files, folders and symlinks apart, and the
+workers that hash the files take their stat (spread over processes, the stat calls, which are
+most of the cost of a walk, take half the time).
 
 The rules (documented in the README):
 
@@ -93,7 +95,8 @@ class Walk:
     names: list[str] = field(default_factory=list)
     """Name of each file to read in its folder (the target's, for a symlink)."""
     sizes: list[int] = field(default_factory=list)
-    """``st_size`` of each file."""
+    """``st_size`` of each file: 0 until it is hashed (the walk stats only symlinks' targets);
+    likewise the three columns that follow."""
     mtimes: list[int] = field(default_factory=list)
     """``st_mtime_ns`` of each file."""
     ctimes: list[int] = field(default_factory=list)
@@ -230,8 +233,12 @@ def walk_tree(root: str, *, skip: Collection[str] = ()) -> Walk:
     return walk
 
 
-Listing = list[tuple[str, "os.stat_result | None", str | None]]
-"""A folder's entries in path order: (name, its lstat, or why it could not be stat-ed)."""
+Listing = list[tuple[str, int, "os.stat_result | None", "str | None"]]
+"""A folder's entries in path order: (name, kind, its lstat when needed, a problem or None).
+
+The kind is :data:`FILE`, :data:`FOLDER`, :data:`LINK` or :data:`OTHER`; only folders and other
+entries are ``lstat``-ed here (files are stat-ed by the workers that hash them)."""
+FILE, FOLDER, LINK, OTHER = range(4)
 
 
 def _sort_key(entry: os.DirEntry[str]) -> str:
@@ -242,8 +249,22 @@ def _sort_key(entry: os.DirEntry[str]) -> str:
         return entry.name
 
 
+def _classify(entry: os.DirEntry[str]) -> tuple[str, int, os.stat_result | None, str | None]:
+    """An entry's kind, from the folder listing's file type when it gives one (no system call)."""
+    name = entry.name
+    try:
+        if entry.is_file(follow_symlinks=False):
+            return (name, FILE, None, None)
+        if entry.is_symlink():
+            return (name, LINK, None, None)
+        st = entry.stat(follow_symlinks=False)
+    except OSError as exc:
+        return (name, OTHER, None, f"cannot stat it: {exc.strerror or exc}")
+    return (name, FOLDER if stat.S_ISDIR(st.st_mode) else OTHER, st, None)
+
+
 def _list_folder(root_fd: int, walk: Walk, index: int) -> Listing:
-    """The entries of a folder, sorted, each ``lstat``-ed (so the folder is closed at once)."""
+    """The entries of a folder, sorted and classified (so the folder is closed at once)."""
     folder = walk.folders[index]
     try:
         fd = open_folder(root_fd, folder)
@@ -251,60 +272,45 @@ def _list_folder(root_fd: int, walk: Walk, index: int) -> Listing:
         reason = f"cannot read this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
         return []
-    listing: Listing = []
-    append = listing.append
     try:
         with os.scandir(fd) as it:
-            entries = sorted(it, key=_sort_key)
-        for entry in entries:
-            try:
-                append((entry.name, entry.stat(follow_symlinks=False), None))
-            except OSError as exc:
-                append((entry.name, None, f"cannot stat it: {exc.strerror or exc}"))
+            return list(map(_classify, sorted(it, key=_sort_key)))
     except OSError as exc:
         reason = f"cannot list this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
         return []
     finally:
         os.close(fd)
-    return listing
 
 
 def _walk_folders(
     root_fd: int, walk: Walk, links: list[tuple[str, int, str]], skip_ids: set[tuple[int, int]]
 ) -> None:
     """Record every entry, depth first, in path order; queue the symlinks for later."""
-    # The loop runs once per entry of the tree: no call that can be avoided (mode tests inline,
-    # columns appended through bound methods).
+    # The loop runs once per entry of the tree: no call that can be avoided (columns appended
+    # through bound methods). A file's stat columns are filled in when it is hashed.
     paths, folder_of, names = walk.paths.append, walk.folder.append, walk.names.append
-    sizes, mtimes = walk.sizes.append, walk.mtimes.append
-    ctimes, inos = walk.ctimes.append, walk.inos.append
     skipped = walk.skipped.append
-    ifmt, reg, dir_, lnk = stat.S_IFMT, stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK
-    stack: list[tuple[int, Iterator[tuple[str, os.stat_result | None, str | None]]]] = [
+    stack: list[tuple[int, Iterator[tuple[str, int, os.stat_result | None, str | None]]]] = [
         (0, iter(_list_folder(root_fd, walk, 0)))
     ]
     while stack:
         index, entries = stack[-1]
         prefix = walk.folders[index].prefix
-        for name, st, problem in entries:
+        for name, kind, st, problem in entries:
             path = prefix + name
             if not name.isascii() and not _is_utf8(name):
                 skipped(Skipped(path, "name is not valid UTF-8 (a manifest path must be UTF-8)"))
                 continue
-            if st is None:
-                skipped(Skipped(path, problem or "cannot stat it"))
-                continue
-            kind = ifmt(st.st_mode)
-            if kind == reg:
+            if kind == FILE:
                 paths(path)
                 folder_of(index)
                 names(name)
-                sizes(st.st_size)
-                mtimes(st.st_mtime_ns)
-                ctimes(st.st_ctime_ns)
-                inos(st.st_ino)
-            elif kind == dir_:
+            elif kind == LINK:
+                links.append((path, index, name))
+            elif st is None:
+                skipped(Skipped(path, problem or "cannot stat it"))
+            elif kind == FOLDER:
                 if (st.st_dev, st.st_ino) in skip_ids:
                     skipped(Skipped(path + "/", "the catalog itself: not recorded"))
                     continue
@@ -314,12 +320,13 @@ def _walk_folders(
                 # Descend now, and come back to this folder's next entry afterwards.
                 stack.append((child, iter(_list_folder(root_fd, walk, child))))
                 break
-            elif kind == lnk:
-                links.append((path, index, name))
             else:
                 skipped(Skipped(path, f"{_kind(st.st_mode)}: never opened"))
         else:
             stack.pop()
+    n = len(walk.paths)
+    for column in (walk.sizes, walk.mtimes, walk.ctimes, walk.inos):
+        column.extend([0] * n)
 
 
 def _inside(path: str, root: str) -> bool:

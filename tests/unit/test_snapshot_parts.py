@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import math
 import os
 import zlib
+from array import array
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from dsreport.globs import compile_globs
 from dsreport.model import Entry, PreviewSection
 from dsreport.snapshot import compressed, hashcache, hashing, plan, preview
 from dsreport.snapshot.clock import is_racy
+from dsreport.snapshot.walk import Folder, Walk
 
 # --- globs ----------------------------------------------------------------------------------
 
@@ -103,12 +106,53 @@ def test_small_trees_are_compressed_whole_and_big_ones_sampled() -> None:
     assert big * (1 << 30) == pytest.approx((1 << 20) + (1 << 30) / 8192)
 
 
-def test_sampling_takes_the_share_asked_evenly() -> None:
-    data = memoryview(os.urandom(100 * compressed.CHUNK))
-    sampled, packed = compressed.sample_chunks(data, 0, 0.1, 0.5)
-    assert sampled == 10 * compressed.CHUNK
-    assert packed == sampled  # random data is stored, not deflated
-    assert compressed.sample_chunks(data, 0, 1.0, 0.0)[0] == len(data)
+def test_sampling_takes_the_share_asked_evenly(tmp_path: Path) -> None:
+    path = tmp_path / "random.bin"
+    path.write_bytes(os.urandom(100 * compressed.CHUNK))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        sampled, packed = compressed.sample_file(fd, 100 * compressed.CHUNK, False, 0.1, 0.5)
+        assert sampled == 10 * compressed.CHUNK
+        assert packed == sampled  # random data is stored, not deflated
+        whole = compressed.sample_file(fd, 100 * compressed.CHUNK, False, 1.0, 0.0)
+        assert whole[0] == 100 * compressed.CHUNK
+    finally:
+        os.close(fd)
+
+
+@given(
+    size=st.integers(0, 10_000 * compressed.CHUNK),
+    fraction=st.floats(1e-6, 1.0),
+    phase=st.floats(0.0, 1.0, exclude_max=True),
+)
+def test_sampled_chunks_follow_their_definition(size: int, fraction: float, phase: float) -> None:
+    chunks = -(-size // compressed.CHUNK)
+    expected = [
+        j
+        for j in range(chunks)
+        if fraction >= 1
+        or math.floor((j + 1) * fraction + phase) > math.floor(j * fraction + phase)
+    ]
+    assert compressed.sampled_chunks(size, fraction, phase) == expected
+    assert compressed.sample_count(size, fraction, phase) == len(expected)
+
+
+def test_holes_of_a_sparse_file_are_sampled_as_zeros_without_reading(tmp_path: Path) -> None:
+    path = tmp_path / "holes"
+    size = 64 * compressed.CHUNK
+    with path.open("wb") as f:
+        f.truncate(size)
+        f.seek(3 * compressed.CHUNK)
+        f.write(os.urandom(compressed.CHUNK))
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        plain = compressed.sample_file(fd, size, False, 1.0, 0.0)
+        sparse = compressed.sample_file(fd, size, True, 1.0, 0.0)
+    finally:
+        os.close(fd)
+    assert plain == sparse
+    zeros = len(zlib.compress(bytes(compressed.CHUNK), 1))
+    assert plain == (size, 63 * zeros + compressed.CHUNK)
 
 
 def test_the_estimate_weighs_each_extension() -> None:
@@ -140,17 +184,9 @@ def test_sparse_and_plain_reading_agree(tmp_path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         for sparse in (True, False):
-            digest, complete, sampled, packed = hashing.read_into_hash(
-                fd, len(body), sparse, 1.0, 0.0
-            )
+            digest, complete = hashing.read_into_hash(fd, len(body), sparse)
             assert digest == hashlib.sha256(body).hexdigest()
-            assert complete and sampled == len(body)
-            assert packed == sum(
-                min(len(c), len(zlib.compress(c, 1)))
-                for c in (
-                    body[i : i + compressed.CHUNK] for i in range(0, len(body), compressed.CHUNK)
-                )
-            )
+            assert complete
     finally:
         os.close(fd)
 
@@ -160,20 +196,67 @@ def test_a_file_shorter_than_its_stat_is_incomplete(tmp_path: Path) -> None:
     path.write_bytes(b"abc")
     fd = os.open(path, os.O_RDONLY)
     try:
-        assert hashing.read_into_hash(fd, 10, False, 0.0, 0.0)[1] is False
+        assert hashing.read_into_hash(fd, 10, False)[1] is False
     finally:
         os.close(fd)
 
 
-def test_big_files_travel_alone_and_first() -> None:
-    from dsreport.snapshot.walk import Folder
+def test_batches_are_ranges_of_rows_or_the_rows_given() -> None:
+    n = 2 * hashing.BATCH_FILES + 3
+    assert hashing.make_batches(n) == [
+        range(0, hashing.BATCH_FILES),
+        range(hashing.BATCH_FILES, 2 * hashing.BATCH_FILES),
+        range(2 * hashing.BATCH_FILES, n),
+    ]
+    rows = list(range(0, 3 * hashing.BATCH_FILES, 2))
+    assert [list(batch) for batch in hashing.make_batches(rows)] == [
+        rows[: hashing.BATCH_FILES],
+        rows[hashing.BATCH_FILES :],
+    ]
 
-    folder = Folder((), "", 0, 0)
-    jobs = [((i, f"f{i}", f"f{i}"), size) for i, size in enumerate([10, 9 << 20, 20])]
-    jobs.append(((3, "huge", "huge"), 50 << 20))
-    batches = hashing.make_batches([(folder, jobs)])
-    names = [[job[1] for _, group in batch for job in group] for batch in batches]
-    assert names == [["huge"], ["f1"], ["f0", "f2"]]
+
+def _walk_of(root: Path, names: list[str]) -> Walk:
+    """A walk of the files *names* (of one folder, in order) in *root*."""
+    st = root.stat()
+    walk = Walk(folders=[Folder((), "", st.st_dev, st.st_ino)])
+    walk.paths, walk.names, walk.folder = list(names), list(names), [0] * len(names)
+    return walk
+
+
+def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Path) -> None:
+    for name, body in [("a", b"same"), ("b", b"same too"), ("big", bytes(hashing.BIG_FILE))]:
+        (tmp_path / name).write_bytes(body)
+    (tmp_path / "small").write_bytes(b"s")
+    (tmp_path / "z").write_bytes(b"z")
+    cached = [(tmp_path / name).stat() for name in ("a", "b", "z")]
+    cache = hashing.CacheIndex(
+        {"a": 0, "b": 1, "z": 2},
+        array("Q", [st.st_size for st in cached]),
+        array("q", [st.st_mtime_ns for st in cached]),
+        array("q", [st.st_ctime_ns for st in cached]),
+        array("Q", [st.st_ino for st in cached]),
+    )
+    walk = _walk_of(tmp_path, ["a", "b", "big", "small", "z"])
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        rows, hits, big, read = hashing.hash_batch(fd, walk, range(5), cache, True)
+        assert big == [2]
+        assert read == 1
+        [small] = (hashing.Hashed(*row) for row in rows)
+        assert small.hash == hashlib.sha256(b"s").hexdigest() and small.steady
+        assert small.seq == 3
+        # Files 0-1 are the cache's rows 0-1 (one run); file 4 is row 2.
+        assert hits == [[0, 0, 2], [4, 2, 1]]
+        # A cache with the walk's own paths needs no lookup: row i is file i.
+        same = hashing.CacheIndex(None, cache.size, cache.mtime_ns, cache.ctime_ns, cache.ino)
+        assert hashing.hash_batch(fd, _walk_of(tmp_path, ["a", "b"]), range(2), same, True)[1] == [
+            [0, 0, 2]
+        ]
+        # Without deferring, the big file is read.
+        [row] = hashing.hash_batch(fd, walk, [2], None, False)[0]
+        assert row[1] == hashlib.sha256(bytes(hashing.BIG_FILE)).hexdigest()
+    finally:
+        os.close(fd)
 
 
 # --- the hash cache -------------------------------------------------------------------------
