@@ -46,9 +46,25 @@ def sample_fraction(total_bytes: int) -> float:
     return min(1.0, (BUDGET_BASE + total_bytes * BUDGET_SHARE) / total_bytes)
 
 
-def path_phase(path: str) -> float:
-    """Where a file's samples start, in [0, 1): from its path, so that every run agrees."""
-    return zlib.crc32(path.encode("utf-8", "surrogateescape")) / 2**32
+def files_to_sample(
+    rows: Sequence[int], paths: Sequence[str], sizes: Sequence[int], fraction: float
+) -> list[tuple[int, float]]:
+    """The files at *rows* that have a chunk in the sample, with their phases.
+
+    A file's phase is the CRC-32 of its path (UTF-8) over 2**32: every run agrees. A file of one
+    chunk is in the sample when its phase is at least ``1 - fraction``, a test made on the CRCs
+    as they come, so a million small files cost no call each.
+    """
+    crcs = map(zlib.crc32, (paths[i].encode("utf-8", "surrogateescape") for i in rows))
+    cut = (1 - fraction) * 2**32
+    found = []
+    for i, crc in zip(rows, crcs, strict=True):
+        if crc < cut and sizes[i] <= CHUNK:
+            continue
+        phase = crc / 2**32
+        if sample_count(sizes[i], fraction, phase):
+            found.append((i, phase))
+    return found
 
 
 def sample_count(size: int, fraction: float, phase: float) -> int:

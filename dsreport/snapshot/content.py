@@ -29,13 +29,7 @@ from itertools import compress
 
 from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
-from dsreport.snapshot.compressed import (
-    CHUNK,
-    path_phase,
-    sample_count,
-    sample_file,
-    sample_fraction,
-)
+from dsreport.snapshot.compressed import files_to_sample, sample_file, sample_fraction
 from dsreport.snapshot.console import human_size
 from dsreport.snapshot.hashcache import COLUMNS, HashCache
 from dsreport.snapshot.hashing import (
@@ -262,14 +256,9 @@ def _sample(walk: Walk, root: str, out: Content) -> None:
     since is left unsampled (the estimate is only an estimate)."""
     fraction = sample_fraction(sum(s for s, h in zip(out.sizes, out.hashes, strict=True) if h))
     folders: dict[int, int] = {}
-    paths, sizes = walk.paths, out.sizes
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        for i in out.read:
-            size = sizes[i]
-            phase = path_phase(paths[i])
-            if size <= CHUNK and phase + fraction < 1 or not sample_count(size, fraction, phase):
-                continue  # (the first test is the second's answer for a file of one chunk)
+        for i, phase in files_to_sample(out.read, walk.paths, out.sizes, fraction):
             try:
                 k = walk.folder[i]
                 if k not in folders:
@@ -280,7 +269,7 @@ def _sample(walk: Walk, root: str, out: Content) -> None:
             try:
                 st = os.fstat(fd)
                 if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == walk.file(i)[3:]:
-                    sample = sample_file(fd, size, is_sparse(st), fraction, phase)
+                    sample = sample_file(fd, st.st_size, is_sparse(st), fraction, phase)
                     out.sampled[i], out.compressed[i] = sample
             except OSError:
                 pass

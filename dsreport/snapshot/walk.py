@@ -32,6 +32,7 @@ import os
 import stat
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -237,34 +238,14 @@ Listing = list[tuple[str, int, "os.stat_result | None", "str | None"]]
 """A folder's entries in path order: (name, kind, its lstat when needed, a problem or None).
 
 The kind is :data:`FILE`, :data:`FOLDER`, :data:`LINK` or :data:`OTHER`; only folders and other
-entries are ``lstat``-ed here (files are stat-ed by the workers that hash them)."""
+entries are ``lstat``-ed here (files are stat-ed by the workers that hash them). A folder's
+name ends with ``/`` (its contents sort after it: "a/" < "a-b" is false, so "a-b" comes first,
+as in the paths)."""
 FILE, FOLDER, LINK, OTHER = range(4)
 
 
-def _sort_key(entry: os.DirEntry[str]) -> str:
-    """Sort a folder's entries so that the walk gives paths in order (a folder's are "name/")."""
-    try:
-        return entry.name + "/" if entry.is_dir(follow_symlinks=False) else entry.name
-    except OSError:
-        return entry.name
-
-
-def _classify(entry: os.DirEntry[str]) -> tuple[str, int, os.stat_result | None, str | None]:
-    """An entry's kind, from the folder listing's file type when it gives one (no system call)."""
-    name = entry.name
-    try:
-        if entry.is_file(follow_symlinks=False):
-            return (name, FILE, None, None)
-        if entry.is_symlink():
-            return (name, LINK, None, None)
-        st = entry.stat(follow_symlinks=False)
-    except OSError as exc:
-        return (name, OTHER, None, f"cannot stat it: {exc.strerror or exc}")
-    return (name, FOLDER if stat.S_ISDIR(st.st_mode) else OTHER, st, None)
-
-
 def _list_folder(root_fd: int, walk: Walk, index: int) -> Listing:
-    """The entries of a folder, sorted and classified (so the folder is closed at once)."""
+    """The entries of a folder, classified and sorted (so the folder is closed at once)."""
     folder = walk.folders[index]
     try:
         fd = open_folder(root_fd, folder)
@@ -272,15 +253,37 @@ def _list_folder(root_fd: int, walk: Walk, index: int) -> Listing:
         reason = f"cannot read this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
         return []
+    listing: Listing = []
+    add = listing.append
     try:
         with os.scandir(fd) as it:
-            return list(map(_classify, sorted(it, key=_sort_key)))
+            # The listing's file type tells files, folders and symlinks apart (no system
+            # call); only folders and other entries are stat-ed.
+            for entry in it:
+                name = entry.name
+                try:
+                    if entry.is_file(follow_symlinks=False):
+                        add((name, FILE, None, None))
+                        continue
+                    if entry.is_symlink():
+                        add((name, LINK, None, None))
+                        continue
+                    st = entry.stat(follow_symlinks=False)
+                except OSError as exc:
+                    add((name, OTHER, None, f"cannot stat it: {exc.strerror or exc}"))
+                    continue
+                if stat.S_ISDIR(st.st_mode):
+                    add((name + "/", FOLDER, st, None))
+                else:
+                    add((name, OTHER, st, None))
     except OSError as exc:
         reason = f"cannot list this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
         return []
     finally:
         os.close(fd)
+    listing.sort(key=itemgetter(0))
+    return listing
 
 
 def _walk_folders(
@@ -300,7 +303,8 @@ def _walk_folders(
         for name, kind, st, problem in entries:
             path = prefix + name
             if not name.isascii() and not _is_utf8(name):
-                skipped(Skipped(path, "name is not valid UTF-8 (a manifest path must be UTF-8)"))
+                shown = path[:-1] if kind == FOLDER else path
+                skipped(Skipped(shown, "name is not valid UTF-8 (a manifest path must be UTF-8)"))
                 continue
             if kind == FILE:
                 paths(path)
@@ -312,10 +316,10 @@ def _walk_folders(
                 skipped(Skipped(path, problem or "cannot stat it"))
             elif kind == FOLDER:
                 if (st.st_dev, st.st_ino) in skip_ids:
-                    skipped(Skipped(path + "/", "the catalog itself: not recorded"))
+                    skipped(Skipped(path, "the catalog itself: not recorded"))
                     continue
-                parts = (*walk.folders[index].parts, name)
-                walk.folders.append(Folder(parts, path + "/", st.st_dev, st.st_ino))
+                parts = (*walk.folders[index].parts, name[:-1])
+                walk.folders.append(Folder(parts, path, st.st_dev, st.st_ino))
                 child = len(walk.folders) - 1
                 # Descend now, and come back to this folder's next entry afterwards.
                 stack.append((child, iter(_list_folder(root_fd, walk, child))))
