@@ -304,10 +304,11 @@ def _record(
     for text in where.notes:
         console.note(text)
 
-    walk, content, skipped = _hash_folder(req, scan, console)
-    recorded = _Recorded.of(walk, content)
+    # The parents' manifests are read while the workers hash.
     parents = [read_content(where.catalog, p) for p in where.parents]
     base = merge_contents(parents) if parents else {}
+    walk, content, skipped = _hash_folder(req, scan, console)
+    recorded = _Recorded.of(walk, content)
     entries = assign_origins(where.vid, recorded.entries(), base)
     changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
     _print_changes(console, changes, bool(parents))
