@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import signal
@@ -135,6 +136,33 @@ def test_many_files_are_hashed_by_worker_processes(run: Run, data: Path, catalog
     version = written(snap(run, data, catalog, "--jobs", "2"), catalog)
     assert hashing.hash_calls == calls, "hashed in worker processes, not in this one"
     assert as_sha256sum(version) == sha256sum(data)
+
+
+def test_big_files_among_few_are_hashed_by_workers_one_each(
+    run: Run, data: Path, catalog: Path
+) -> None:
+    # A round of one batch is hashed here, but its big files go to the workers, one each.
+    write(data, {f"small{i}.txt": f"{i}" for i in range(5)})
+    write(data, {f"big{i}.bin": os.urandom(hashing.BIG_FILE + i) for i in range(3)})
+    age(data)
+    calls = hashing.hash_calls
+    version = written(snap(run, data, catalog, "--jobs", "2"), catalog)
+    assert hashing.hash_calls == calls + 5, "the small files here, the big ones in workers"
+    assert as_sha256sum(version) == sha256sum(data)
+
+
+def test_a_mistake_in_the_options_stops_the_workers_at_once(
+    run: Run, data: Path, catalog: Path
+) -> None:
+    # The workers start hashing before the catalog is read; a bad option stops them.
+    write(data, {f"d{i % 3}/f{i:04d}.txt": f"file {i}\n" for i in range(2000)})
+    result = snap(run, data, catalog, "--jobs", "2", "--parent", "nope")
+    assert result.exit_code == 1
+    assert "--parent: unknown version id 'nope'" in result.stderr
+    assert multiprocessing.active_children() == []
+    assert not (catalog / ".dsreport" / "hashcache").exists() or not any(
+        (catalog / ".dsreport" / "hashcache").iterdir()
+    ), "nothing is kept of a snapshot that did not happen"
 
 
 def test_a_second_snapshot_of_an_unchanged_folder_only_stats(
