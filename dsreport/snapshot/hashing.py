@@ -37,7 +37,8 @@ import signal
 import stat
 import threading
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
 from multiprocessing.pool import Pool
@@ -301,10 +302,31 @@ _walk: Walk | None = None
 """In a worker process: the walk."""
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _stop_signals_held() -> Iterator[None]:
+    """Hold back Ctrl-C and SIGTERM while worker processes are forked.
+
+    Python drops a signal that reaches a child between the fork and its after-fork clean-up: a
+    worker could miss the SIGTERM that ends it, and the pool would wait for it for ever. Held,
+    the signal waits until the worker has given SIGTERM its default action (:func:`_worker_start`).
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
 def _worker_start(root: str, walk: Walk, cache: CacheIndex | None) -> None:
-    """Open the data folder once; leave Ctrl-C to the main process, which stops the workers."""
+    """Open the data folder once. Ctrl-C is left to the main process, which stops the workers
+    with SIGTERM: its default action ends a worker at once (not the main process's handler)."""
     global _root_fd, _walk, _cache
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
     _root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     _walk, _cache = walk, cache
 
@@ -364,9 +386,10 @@ class Hashing:
                 self._send(batch, True)
 
     def _start(self) -> None:
-        self._pool = _context().Pool(
-            self._jobs, initializer=_worker_start, initargs=(self.root, self.walk, self.cache)
-        )
+        with _stop_signals_held():
+            self._pool = _context().Pool(
+                self._jobs, initializer=_worker_start, initargs=(self.root, self.walk, self.cache)
+            )
 
     def _send(self, batch: Batch, defer_big: bool) -> None:
         assert self._pool is not None
