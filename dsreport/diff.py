@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import compress, filterfalse, repeat
+from operator import and_, attrgetter, is_, is_not, ne
 
 from dsreport.model import Content, Entry
 
@@ -47,19 +49,33 @@ def entry_changed(old: Entry, new: Entry) -> bool:
 
 def total_size(entries: Iterable[Entry]) -> int:
     """Sum of the known sizes."""
-    return sum(e.size for e in entries if e.size is not None)
+    # Without a Python step per entry (unknown sizes are None, and zeros add nothing).
+    return sum(filter(None, map(attrgetter("size"), entries)))
 
 
 def compute_changes(base: Content, content: Content) -> Changes:
     """The changes from *base* (the merged parents' content) to *content*."""
-    added = sorted(p for p in content if p not in base)
-    removed = sorted(p for p in base if p not in content)
-    modified = sorted(p for p, e in content.items() if p in base and entry_changed(base[p], e))
+    # Versions have up to millions of entries: each path is looked up once, only entries that
+    # differ from the base's take a Python step, and sorting takes linear time on paths in order
+    # already (as contents give them).
+    entries = content.values()
+    if not base:  # a first version: everything is added
+        return Changes(tuple(sorted(content)), (), (), total_size(entries))
+    olds = list(map(base.get, content))
+    added = list(compress(content, map(is_, olds, repeat(None))))
+    # An entry equal to the base's (origin included: unchanged content keeps its origin) is not
+    # modified; only the others are compared.
+    differ = map(and_, map(is_not, olds, repeat(None)), map(ne, entries, olds))
+    pairs = compress(zip(content, entries, olds, strict=True), differ)
+    modified = [path for path, new, old in pairs if old is not None and entry_changed(old, new)]
+    # Every path of content but the added ones is in base: when base has no more, none is gone.
+    gone = len(base) > len(content) - len(added)
+    removed = sorted(filterfalse(content.__contains__, base)) if gone else []
     return Changes(
-        added=tuple(added),
-        modified=tuple(modified),
+        added=tuple(sorted(added)),
+        modified=tuple(sorted(modified)),
         removed=tuple(removed),
-        size_change=total_size(content.values()) - total_size(base.values()),
+        size_change=total_size(entries) - total_size(base.values()),
     )
 
 

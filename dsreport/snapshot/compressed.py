@@ -24,6 +24,7 @@ import math
 import os
 import zlib
 from collections.abc import Sequence
+from itertools import compress
 
 CHUNK = 64 << 10
 """The sampling unit, in bytes."""
@@ -139,21 +140,28 @@ def estimate_size(
     headers = END_RECORD + len(paths) * (LOCAL_HEADER + CENTRAL_HEADER)
     headers += 2 * len("".join(paths).encode("utf-8"))
     ratios: dict[str, list[int]] = {}
-    for path, raw, packed in zip(paths, sampled, compressed, strict=True):
-        if raw:
-            row = ratios.setdefault(_extension(path), [0, 0])
-            row[0] += raw
-            row[1] += packed
+    # Only sampled files take a Python step here (compress skips the others in C).
+    for path, raw, packed in compress(zip(paths, sampled, compressed, strict=True), sampled):
+        row = ratios.setdefault(_extension(path), [0, 0])
+        row[0] += raw
+        row[1] += packed
     all_raw = sum(row[0] for row in ratios.values())
     overall = sum(row[1] for row in ratios.values()) / all_raw if all_raw else 1.0
     body = overall * sum(sizes)
     if len(ratios) > 1:
         # Several kinds of files: weigh each extension's ratio by its total size (with one
-        # kind sampled, every file takes its ratio: the overall one).
-        totals: dict[str, int] = {}
+        # kind sampled, every file takes its ratio: the overall one). Each path takes a Python
+        # step, kept short: sizes are summed by the path's end from the character before its
+        # last dot (that end tells the extension, a dot starting a name included), then by
+        # extension.
+        ends: dict[str, int] = {}
         for path, size in zip(paths, sizes, strict=True):
-            ext = _extension(path)
-            totals[ext] = totals.get(ext, 0) + size
+            end = path[path.rfind(".") - 1 :]
+            ends[end] = ends.get(end, 0) + size
+        totals: dict[str, int] = {}
+        for end, total in ends.items():
+            ext = _extension(end)
+            totals[ext] = totals.get(ext, 0) + total
         body = sum(
             total * (ratios[ext][1] / ratios[ext][0] if ext in ratios else overall)
             for ext, total in totals.items()

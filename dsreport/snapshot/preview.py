@@ -117,27 +117,35 @@ def choose(candidates: Sequence[Entry], config: PreviewSection) -> Iterator[Entr
     Files are grouped by (folder, extension); the groups take turns, each giving its files in
     path order, so 20 previews of a tree of images and tables show all kinds of files.
     """
-    excluded = compile_globs(config.exclude)
+    excluded = compile_globs(config.exclude) if config.exclude else None
     known = _KNOWN_EXTENSIONS
     groups: dict[tuple[str, str], list[Entry]] = {}
+    # Trees have millions of files: each is looked at once, with as few steps as possible
+    # (this is preview_kind's test, with the extension kept for the group).
     for c in candidates:
         path = c[0]
-        # A first cut, cheap enough for millions of paths: a known extension, or none at all.
+        slash = path.rfind("/")
         dot = path.rfind(".")
-        if dot > path.rfind("/") + 1 and path[dot:].lower() not in known:
-            continue
+        if dot > slash + 1:
+            ext = path[dot:].lower()
+            if ext not in known:
+                continue
+        else:
+            ext = ""
         if (
-            not c.size
-            or preview_kind(path) is None
+            not c[1]
             or (len(path) > MAX_PREVIEW_PATH // 4 and len(path.encode()) > MAX_PREVIEW_PATH)
-            or excluded(path)
+            or (excluded is not None and excluded(path))
         ):
             continue
-        if "/" not in path and path.lower() in README_NAMES:
+        if slash < 0 and path.lower() in README_NAMES:
             yield c
             continue
-        folder, _, _ = path.rpartition("/")
-        groups.setdefault((folder, _extension(path)), []).append(c)
+        key = (path[:slash] if slash > 0 else "", ext)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = []
+        group.append(c)
     queues = list(groups.values())
     turn = 0
     while queues:
