@@ -260,11 +260,11 @@ class _Recorded:
             kept(content.compressed),
         )
 
-    def entries(self) -> list[Entry]:
-        """Manifest entries without origins yet."""
+    def entries(self, origin: str) -> list[Entry]:
+        """Manifest entries, every one with *origin*."""
         from dsreport.model import Entry
 
-        rows = zip(self.paths, self.sizes, self.hashes, repeat(""), repeat(None), strict=False)
+        rows = zip(self.paths, self.sizes, self.hashes, repeat(origin), repeat(None), strict=False)
         return list(map(tuple.__new__, repeat(Entry), rows))
 
 
@@ -289,7 +289,7 @@ def _record(
     """Record the version planned in *where*, from the *scan* under way."""
     from dsreport.catalog.load import read_content
     from dsreport.catalog.write import assign_origins, manifest_bytes
-    from dsreport.diff import compute_changes, merge_contents
+    from dsreport.diff import Changes, compute_changes, merge_contents
     from dsreport.model import DatasetJson, VersionJson
 
     console.info(f"$ {command_line(req)}", dim=True)
@@ -309,8 +309,13 @@ def _record(
     base = merge_contents(parents) if parents else {}
     walk, content, skipped = _hash_folder(req, scan, console)
     recorded = _Recorded.of(walk, content)
-    entries = assign_origins(where.vid, recorded.entries(), base)
-    changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
+    if base:
+        entries = assign_origins(where.vid, recorded.entries(""), base)
+        changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
+    else:
+        # No parent: every file is added, as its own origin (the paths are in order already).
+        entries = recorded.entries(where.vid)
+        changes = Changes(tuple(recorded.paths), (), (), sum(recorded.sizes))
     _print_changes(console, changes, bool(parents))
     size_compressed = estimate_size(
         recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
