@@ -24,7 +24,8 @@ import math
 import os
 import zlib
 from collections.abc import Sequence
-from itertools import compress
+from itertools import compress, repeat
+from operator import ge, gt
 
 CHUNK = 64 << 10
 """The sampling unit, in bytes."""
@@ -50,21 +51,26 @@ def sample_fraction(total_bytes: int) -> float:
 def files_to_sample(
     rows: Sequence[int], paths: Sequence[str], sizes: Sequence[int], fraction: float
 ) -> list[tuple[int, float]]:
-    """The files at *rows* that have a chunk in the sample, with their phases.
+    """The files at *rows* (in order) that have a chunk in the sample, with their phases.
 
     A file's phase is the CRC-32 of its path (UTF-8) over 2**32: every run agrees. A file of one
-    chunk is in the sample when its phase is at least ``1 - fraction``, a test made on the CRCs
-    as they come, so a million small files cost no call each.
+    chunk is in the sample when its phase is at least ``1 - fraction``: the candidates (those,
+    and the bigger files) are picked out in bulk, so a million small files take no Python step
+    each; :func:`sample_count` then decides.
     """
-    crcs = map(zlib.crc32, (paths[i].encode("utf-8", "surrogateescape") for i in rows))
-    cut = (1 - fraction) * 2**32
+    every = len(rows) == len(paths)  # (then rows are 0..n-1: the columns serve as they are)
+    row_paths = paths if every else [paths[i] for i in rows]
+    row_sizes = sizes if every else [sizes[i] for i in rows]
+    crcs = list(map(zlib.crc32, map(str.encode, row_paths)))
+    cut = (1 - fraction) * 2**32 - 1  # a little low: sample_count has the last word
+    positions = range(len(crcs))
+    candidates = set(compress(positions, map(ge, crcs, repeat(cut))))
+    candidates.update(compress(positions, map(gt, row_sizes, repeat(CHUNK))))
     found = []
-    for i, crc in zip(rows, crcs, strict=True):
-        if crc < cut and sizes[i] <= CHUNK:
-            continue
-        phase = crc / 2**32
-        if sample_count(sizes[i], fraction, phase):
-            found.append((i, phase))
+    for k in sorted(candidates):
+        phase = crcs[k] / 2**32
+        if sample_count(row_sizes[k], fraction, phase):
+            found.append((rows[k], phase))
     return found
 
 

@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
+from typing import TypeVar
 
 from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
@@ -43,6 +44,7 @@ from dsreport.snapshot.hashing import (
 )
 from dsreport.snapshot.walk import Skipped, Walk, open_folder
 
+_T = TypeVar("_T")
 MAX_READS = 4
 """Times a file is read, at most, while it keeps changing (then it is reported and skipped)."""
 
@@ -162,20 +164,25 @@ def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
     """The new cache: the rows whose stat is trusted, built column by column (no call per row)."""
     if not any(trusted):
         return HashCache()
+    every = trusted.count(0) == 0  # (the common case: the columns are taken whole)
+
+    def kept(column: list[_T]) -> Iterable[_T]:
+        return column if every else compress(column, trusted)
+
     columns = (walk.sizes, walk.mtimes, walk.ctimes, walk.inos)
     size, mtime, ctime, ino = (
-        array(code, compress(column, trusted))
-        for (_, code), column in zip(COLUMNS, columns, strict=True)
+        array(code, kept(column)) for (_, code), column in zip(COLUMNS, columns, strict=True)
     )
+    hashes = kept(out.hashes)
     return HashCache(
-        path=list(compress(walk.paths, trusted)),
+        path=list(kept(walk.paths)),
         size=size,
         mtime_ns=mtime,
         ctime_ns=ctime,
         ino=ino,
-        hashes=[h for h in compress(out.hashes, trusted) if h is not None],
-        sampled=array("Q", compress(out.sampled, trusted)),
-        compressed=array("Q", compress(out.compressed, trusted)),
+        hashes=[h for h in hashes if h is not None],
+        sampled=array("Q", kept(out.sampled)),
+        compressed=array("Q", kept(out.compressed)),
     )
 
 
@@ -254,7 +261,7 @@ def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[R
 def _sample(walk: Walk, root: str, out: Content) -> None:
     """Take the compression sample of the files read, as they were hashed: a file that changed
     since is left unsampled (the estimate is only an estimate)."""
-    fraction = sample_fraction(sum(s for s, h in zip(out.sizes, out.hashes, strict=True) if h))
+    fraction = sample_fraction(sum(compress(out.sizes, out.hashes)))  # (the files recorded)
     folders: dict[int, int] = {}
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

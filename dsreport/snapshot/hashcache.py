@@ -145,7 +145,7 @@ def _parse(data: bytes, data_real: str) -> HashCache | None:
 
 def save_cache(path: Path, data_real: str, cache: HashCache) -> None:
     """Write the cache (atomically: readers see the old one or the new one)."""
-    paths = "".join(p + "\0" for p in cache.path).encode("utf-8")
+    paths = ("\0".join(cache.path) + "\0" if cache.path else "").encode("utf-8")
     header = {
         "data": _shown(data_real),
         "count": len(cache.path),

@@ -1,14 +1,15 @@
 """Hash files with sha256, in worker processes, and notice files that change while being read.
 
 Processes, not threads: for many small files two processes beat any number of threads (the
-per-file Python work holds the GIL). Files are sent in batches of one folder's files, in path
-order; each folder is opened once per batch, relative to the data folder's descriptor (see
-:func:`~dsreport.snapshot.walk.open_folder`), so paths longer than the system limit are hashed too.
+per-file Python work holds the GIL). Files are sent in batches of consecutive rows of the walk,
+in path order; a folder is opened once per run of its files, relative to the data folder's
+descriptor (see :func:`~dsreport.snapshot.walk.open_folder`), so paths longer than the system
+limit are hashed too.
 
 The workers also take the stat of every file (the walk only lists names): ``lstat`` when the hash
 cache has the path, to reuse its hash when the stat is unchanged; else the ``fstat`` of the open
-file. Spreading the stat calls over the workers is what makes a re-snapshot of an unchanged
-folder faster than a one-process stat walk.
+file. The stat calls are most of the cost of a re-snapshot of an unchanged folder: the workers
+share them.
 
 For each file read the worker ``fstat``-s the open file before and after reading it: a file whose
 size, ``mtime``, ``ctime`` or inode moved meanwhile, or that ended early, is returned as not
@@ -51,11 +52,9 @@ BLOCK = 1 << 20
 FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 """How files are opened: never through a symlink, never blocking on a FIFO."""
 BIG_FILE = 8 << 20
-"""Files at least this big travel alone in their batch."""
+"""Files at least this big are hashed alone, a batch each (by the workers, when there are some)."""
 BATCH_FILES = 512
 """Files per batch, at most."""
-INLINE_BYTES = 16 << 20
-"""A round of at most :data:`BATCH_FILES` files and this many bytes is hashed in this process."""
 _ZEROS = bytes(BLOCK)
 
 hash_calls = 0
@@ -74,7 +73,7 @@ class Hashed(NamedTuple):
     """The result for one file."""
 
     seq: int
-    """The caller's number for the file."""
+    """The file's row in the walk."""
     hash: str | None
     """sha256 hex of what was read; ``None`` when the file could not be read, or was not read."""
     size: int
