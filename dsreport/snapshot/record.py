@@ -350,7 +350,7 @@ def _record(
 
     def previews(out_dir: Path) -> None:
         if req.preview and config.enabled and config.max_files:
-            _write_previews(req, where, walk, content, entries, out_dir, console)
+            _write_previews(req, where, walk, entries, out_dir, console)
         else:
             console.info("Previews: none (turned off)")
 
@@ -473,20 +473,18 @@ def _write_previews(
     req: SnapshotRequest,
     where: _Plan,
     walk: Walk,
-    content: Content,
     entries: Sequence[Entry],
     out_dir: Path,
     console: Console,
 ) -> None:
     """Keep the previews in *out_dir* and print what was kept."""
+    from dsreport.snapshot.preview import write_previews
+
     cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
     root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         config = where.catalog.config.preview
-        opener = _opener(root_fd, walk)
-        from dsreport.snapshot.preview import write_previews
-
-        report = write_previews(entries, config, opener, out_dir, cache_dir)
+        report = write_previews(entries, config, _opener(root_fd, walk), out_dir, cache_dir)
     finally:
         os.close(root_fd)
     shown = ", ".join(safe_text(p) for p in report.kept[:5])

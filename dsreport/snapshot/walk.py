@@ -239,8 +239,8 @@ Listing = list[tuple[str, int, "os.stat_result | None", "str | None"]]
 
 The kind is :data:`FILE`, :data:`FOLDER`, :data:`LINK` or :data:`OTHER`; only folders and other
 entries are ``lstat``-ed here (files are stat-ed by the workers that hash them). A folder's
-name ends with ``/`` (its contents sort after it: "a/" < "a-b" is false, so "a-b" comes first,
-as in the paths)."""
+name carries a trailing ``/``, so that sorting names sorts paths: ``a-b`` comes before ``a/x``
+(``-`` sorts before ``/``)."""
 FILE, FOLDER, LINK, OTHER = range(4)
 
 
