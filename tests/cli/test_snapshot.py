@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -163,6 +164,30 @@ def test_a_mistake_in_the_options_stops_the_workers_at_once(
     assert not (catalog / ".dsreport" / "hashcache").exists() or not any(
         (catalog / ".dsreport" / "hashcache").iterdir()
     ), "nothing is kept of a snapshot that did not happen"
+
+
+def test_workers_start_without_fork_while_other_threads_run(
+    run: Run, data: Path, catalog: Path
+) -> None:
+    # Forking beside other threads is unsafe: the workers then start with forkserver or spawn,
+    # and the walk and the cache index travel to them pickled.
+    write(data, {f"f{i:04d}.txt": f"{i}" for i in range(600)})
+    age(data)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert hashing._context().get_start_method() != "fork"
+        calls = hashing.hash_calls
+        version = written(snap(run, data, catalog, "--jobs", "2"), catalog)
+        assert hashing.hash_calls == calls, "hashed in worker processes, not in this one"
+        assert as_sha256sum(version) == sha256sum(data)
+        again = snap(run, data, catalog, "--jobs", "2")
+        assert "Hashed 0 files; reused 600 hashes from the cache" in again.stdout
+    finally:
+        stop.set()
+        other.join()
+    assert multiprocessing.active_children() == []
 
 
 def test_a_second_snapshot_of_an_unchanged_folder_only_stats(
