@@ -19,13 +19,14 @@ Only the standard library is imported: worker processes import this module.
 
 from __future__ import annotations
 
-import errno
 import math
 import os
 import zlib
 from collections.abc import Sequence
 from itertools import compress, repeat
 from operator import ge, gt
+
+from dsreport.snapshot.hashing import sparse_seek
 
 CHUNK = 64 << 10
 """The sampling unit, in bytes."""
@@ -116,21 +117,13 @@ def sample_file(fd: int, size: int, sparse: bool, fraction: float, phase: float)
     for j in sampled_chunks(size, fraction, phase):
         start = j * CHUNK
         n = min(CHUNK, size - start)
-        if sparse and _data_from(fd, start) >= start + n:
+        if sparse and sparse_seek(fd, start, os.SEEK_DATA, size) >= start + n:
             piece = bytes(n)
         else:
             piece = os.pread(fd, n, start)
         sampled += len(piece)
         compressed += _stored_size(piece)
     return sampled, compressed
-
-
-def _data_from(fd: int, pos: int) -> int:
-    """Where data starts again at or after *pos* (``SEEK_DATA``; *pos* when it cannot tell)."""
-    try:
-        return os.lseek(fd, pos, os.SEEK_DATA)
-    except OSError as exc:
-        return 1 << 63 if exc.errno == errno.ENXIO else pos
 
 
 def _extension(path: str) -> str:

@@ -34,15 +34,15 @@ from dsreport.snapshot.compressed import files_to_sample, sample_file, sample_fr
 from dsreport.snapshot.console import human_size
 from dsreport.snapshot.hashcache import COLUMNS, HashCache
 from dsreport.snapshot.hashing import (
-    FILE_FLAGS,
     CacheIndex,
     Hashing,
     Hits,
     Row,
     is_sparse,
     make_batches,
+    open_recorded,
 )
-from dsreport.snapshot.walk import Skipped, Walk, open_folder
+from dsreport.snapshot.walk import Skipped, Walk
 
 _T = TypeVar("_T")
 MAX_READS = 4
@@ -60,7 +60,7 @@ class Content:
     hashes: list[str | None]
     """sha256 of each file; ``None`` for a file not recorded."""
     sizes: list[int]
-    """Size of each file (as hashed)."""
+    """Size of each file (as hashed): the walk's own column, filled in as files are hashed."""
     sampled: list[int]
     """Bytes of each file compressed as a sample."""
     compressed: list[int]
@@ -118,14 +118,14 @@ def hash_tree(
     n = len(walk)
     out = Content(
         hashes=[None] * n,
-        sizes=[0] * n,
+        sizes=walk.sizes,
         sampled=[0] * n,
         compressed=[0] * n,
         cache=HashCache(),
     )
     trusted = bytearray(n)
     read = _first_round(walk, cache, first, out, trusted)
-    if out.reused == n and walk.paths == cache.path:
+    if out.reused == n and first.cache is not None and first.cache.rows is None:
         # Nothing changed since the last snapshot: every hash comes from the cache as it is.
         out.cache, out.cache_unchanged = cache, True
         return out
@@ -155,7 +155,6 @@ def _first_round(
         out.sampled[i:end] = cache.sampled[j:j_end]
         out.compressed[i:end] = cache.compressed[j:j_end]
         trusted[i:end] = b"\1" * n
-    out.sizes[:] = sizes
     out.reused = len(walk) - len(rows)
     return rows
 
@@ -226,7 +225,7 @@ def _hash_until_settled(
                 continue
             # else: read twice alike, but its mtime is still racy: recorded, not cached.
             out.hashes[i] = digest
-            out.sizes[i] = walk.sizes[i] = size
+            walk.sizes[i] = size
             walk.mtimes[i], walk.ctimes[i], walk.inos[i] = mtime, ctime, ino
             accepted.append(i)
         rows = retry
@@ -262,27 +261,19 @@ def _sample(walk: Walk, root: str, out: Content) -> None:
     """Take the compression sample of the files read, as they were hashed: a file that changed
     since is left unsampled (the estimate is only an estimate)."""
     fraction = sample_fraction(sum(compress(out.sizes, out.hashes)))  # (the files recorded)
-    folders: dict[int, int] = {}
     root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         for i, phase in files_to_sample(out.read, walk.paths, out.sizes, fraction):
             try:
-                k = walk.folder[i]
-                if k not in folders:
-                    folders[k] = open_folder(root_fd, walk.folders[k])
-                fd = os.open(walk.names[i], FILE_FLAGS, dir_fd=folders[k])
+                fd, st = open_recorded(root_fd, walk, i)
             except OSError:
                 continue
             try:
-                st = os.fstat(fd)
-                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == walk.file(i)[3:]:
-                    sample = sample_file(fd, st.st_size, is_sparse(st), fraction, phase)
-                    out.sampled[i], out.compressed[i] = sample
+                sample = sample_file(fd, st.st_size, is_sparse(st), fraction, phase)
+                out.sampled[i], out.compressed[i] = sample
             except OSError:
                 pass
             finally:
                 os.close(fd)
     finally:
-        for fd in folders.values():
-            os.close(fd)
         os.close(root_fd)

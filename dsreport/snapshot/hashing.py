@@ -115,7 +115,7 @@ def _failed(seq: int, message: str) -> Row:
     return (seq, None, 0, 0, 0, 0, False, message)
 
 
-def _seek(fd: int, pos: int, whence: int, size: int) -> int:
+def sparse_seek(fd: int, pos: int, whence: int, size: int) -> int:
     """``lseek`` for ``SEEK_DATA``/``SEEK_HOLE``: past the end, or unsupported, means no hole."""
     try:
         return os.lseek(fd, pos, whence)
@@ -155,7 +155,7 @@ def read_into_hash(fd: int, size: int, sparse: bool) -> tuple[str, bool]:
     while pos < size:
         n = min(BLOCK, size - pos)
         if pos >= data_end:
-            data_at = _seek(fd, pos, os.SEEK_DATA, size)
+            data_at = sparse_seek(fd, pos, os.SEEK_DATA, size)
             if data_at >= pos + n:
                 # A hole: hash whole blocks of zeros up to the block where data starts again.
                 zero_end = size if data_at >= size else data_at - data_at % BLOCK
@@ -164,7 +164,7 @@ def read_into_hash(fd: int, size: int, sparse: bool) -> tuple[str, bool]:
                     digest.update(memoryview(_ZEROS)[:m])
                     pos += m
                 continue
-            data_end = _seek(fd, data_at, os.SEEK_HOLE, size)
+            data_end = sparse_seek(fd, data_at, os.SEEK_HOLE, size)
         got = 0
         while got < n:
             k = os.preadv(fd, [view[got:n]], pos + got)
@@ -179,6 +179,22 @@ def read_into_hash(fd: int, size: int, sparse: bool) -> tuple[str, bool]:
 def is_sparse(st: os.stat_result) -> bool:
     """True when a file may hold holes (fewer blocks allocated than its size)."""
     return st.st_size > BLOCK and st.st_blocks * 512 < st.st_size
+
+
+def open_recorded(root_fd: int, walk: Walk, i: int) -> tuple[int, os.stat_result]:
+    """Open file *i* of *walk* again (for its preview or its sample); refuse it with an
+    ``OSError`` if its stat is no longer the one the walk's columns hold (as hashed)."""
+    found = walk.file(i)
+    folder_fd = open_folder(root_fd, walk.folders[found.folder])
+    try:
+        fd = os.open(found.name, FILE_FLAGS, dir_fd=folder_fd)
+    finally:
+        os.close(folder_fd)
+    st = os.fstat(fd)
+    if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != found[3:]:
+        os.close(fd)
+        raise OSError(0, "it changed after it was hashed")
+    return fd, st
 
 
 def hash_file(dir_fd: int, seq: int, name: str, defer_big: bool = False) -> Row | None:

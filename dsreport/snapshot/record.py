@@ -49,8 +49,8 @@ from dsreport.snapshot.hashcache import (
     load_cache,
     save_cache,
 )
-from dsreport.snapshot.hashing import FILE_FLAGS, Hashing
-from dsreport.snapshot.walk import Skipped, Walk, open_folder, walk_tree
+from dsreport.snapshot.hashing import Hashing, open_recorded
+from dsreport.snapshot.walk import Skipped, Walk, walk_tree
 from dsreport.textsafe import safe_text
 
 # The modules built on the catalog's models import pydantic (a sixth of a second): they are
@@ -373,6 +373,8 @@ def _record(
 class _Scan:
     """The walk, and the first round of hashing under way (see :func:`_start_scan`)."""
 
+    root: str
+    """The data folder's real path."""
     clock: RacyClock
     stamp: int
     walk: Walk
@@ -398,16 +400,15 @@ def _start_scan(req: SnapshotRequest) -> _Scan | None:
     walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
     cache_file = cache_path(req.catalog, data_real)
     cache = load_cache(cache_file, data_real)
-    return _Scan(
-        clock, stamp, walk, cache_file, cache, start_hashing(walk, data_real, cache, req.jobs)
-    )
+    hashing = start_hashing(walk, data_real, cache, req.jobs)
+    return _Scan(data_real, clock, stamp, walk, cache_file, cache, hashing)
 
 
 def _hash_folder(
     req: SnapshotRequest, scan: _Scan, console: Console
 ) -> tuple[Walk, Content, list[Skipped]]:
     """Finish hashing the data folder; report what is skipped."""
-    walk, data_real = scan.walk, os.path.realpath(req.data_dir)
+    walk, data_real = scan.walk, scan.root
     console.info(f"Found {count(len(walk), 'file')} in {count(len(walk.folders), 'folder')}")
     content = hash_tree(walk, data_real, scan.clock, scan.stamp, scan.cache, scan.hashing, req.jobs)
     if not content.cache_unchanged:
@@ -454,16 +455,7 @@ def _opener(root_fd: int, walk: Walk) -> Callable[[str], BinaryIO]:
     """Open a recorded file for its preview, refusing it if it changed since it was hashed."""
 
     def open_file(path: str) -> BinaryIO:
-        found = walk.file(bisect_left(walk.paths, path))
-        folder_fd = open_folder(root_fd, walk.folders[found.folder])
-        try:
-            fd = os.open(found.name, FILE_FLAGS, dir_fd=folder_fd)
-        finally:
-            os.close(folder_fd)
-        st = os.fstat(fd)
-        if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != found[3:]:
-            os.close(fd)
-            raise OSError(0, "it changed after it was hashed")
+        fd, _ = open_recorded(root_fd, walk, bisect_left(walk.paths, path))
         return os.fdopen(fd, "rb")
 
     return open_file
