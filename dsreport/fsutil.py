@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -30,6 +32,41 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         Path(tmp).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+class Background:
+    """A function run in a thread while the caller goes on: big writes and their ``fsync``, which
+    release the GIL, overlap with the caller's work. :meth:`wait` waits for it and raises what it
+    raised; call it before anything depends on the writes, and before any clean-up. As a context
+    manager, it is waited for on leaving the block (an error raised in the block wins over the
+    function's)."""
+
+    def __init__(self, func: Callable[[], None]) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(func,), daemon=True)
+        self._thread.start()
+
+    def _run(self, func: Callable[[], None]) -> None:
+        try:
+            func()
+        except BaseException as exc:  # raised again in the caller's thread, by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Wait for the function to end; raise what it raised."""
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def __enter__(self) -> Background:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.wait()
+        else:
+            self._thread.join()
 
 
 def aside_dir(target: Path) -> Path:

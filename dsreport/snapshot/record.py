@@ -26,9 +26,10 @@ import threading
 import time
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import partial
 from itertools import compress, repeat
 from pathlib import Path
 from types import FrameType
@@ -37,7 +38,7 @@ from typing import TYPE_CHECKING, BinaryIO, TypeVar
 import click
 
 from dsreport.errors import DsreportError
-from dsreport.fsutil import aside_dir, atomic_write_bytes, fsync_dir
+from dsreport.fsutil import Background, aside_dir, atomic_write_bytes, fsync_dir
 from dsreport.snapshot.clock import RacyClock
 from dsreport.snapshot.compressed import METHOD, estimate_size
 from dsreport.snapshot.console import Console, count, human_size
@@ -288,9 +289,7 @@ def _record(
 ) -> SnapshotOutcome:
     """Record the version planned in *where*, from the *scan* under way."""
     from dsreport.catalog.load import read_content
-    from dsreport.catalog.write import assign_origins, manifest_bytes
-    from dsreport.diff import Changes, compute_changes, merge_contents
-    from dsreport.model import DatasetJson, VersionJson
+    from dsreport.model import DatasetJson
 
     console.info(f"$ {command_line(req)}", dim=True)
     console.info(f"Snapshot started at {_now()}")
@@ -306,9 +305,65 @@ def _record(
 
     # The parents' manifests are read while the workers hash.
     parents = [read_content(where.catalog, p) for p in where.parents]
-    base = merge_contents(parents) if parents else {}
     walk, content, skipped = _hash_folder(req, scan, console)
+    # The new cache is written while the version is made (even when writing the version fails
+    # later, the work is kept); it is in place before the version is.
+    saving = (
+        nullcontext()
+        if content.cache_unchanged
+        else Background(partial(save_cache, scan.cache_file, scan.root, content.cache))
+    )
+    with saving:
+        if skipped and req.strict:
+            raise DsreportError(
+                f"{count(len(skipped), 'entry', 'entries')} of the data folder could not be "
+                "recorded (listed above); nothing was written (--strict)",
+                file=str(req.data_dir),
+            )
+        entries, meta, manifest = _version_content(req, where, walk, content, parents, console)
+    new_dataset = (
+        None
+        if where.exists
+        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
+    )
+    config = where.catalog.config.preview
+
+    def previews(out_dir: Path) -> None:
+        if req.preview and config.enabled and config.max_files:
+            _write_previews(req, where, walk, entries, out_dir, console)
+        else:
+            console.info("Previews: none (turned off)")
+
+    folder = _write_version(
+        where.catalog,
+        where.slug,
+        new_dataset,
+        meta,
+        manifest,
+        previews,
+        console,
+        started,
+    )
+    return SnapshotOutcome(
+        where.vid, folder, len(entries), content.reads, content.reused, tuple(skipped)
+    )
+
+
+def _version_content(
+    req: SnapshotRequest,
+    where: _Plan,
+    walk: Walk,
+    content: Content,
+    parents: list[dict[str, Entry]],
+    console: Console,
+) -> tuple[list[Entry], VersionJson, bytes]:
+    """The new version's entries, ``version.json`` and manifest; print its changes and size."""
+    from dsreport.catalog.write import assign_origins, manifest_bytes
+    from dsreport.diff import Changes, compute_changes, merge_contents
+    from dsreport.model import VersionJson
+
     recorded = _Recorded.of(walk, content)
+    base = merge_contents(parents) if parents else {}
     if base:
         entries = assign_origins(where.vid, recorded.entries(""), base)
         changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
@@ -341,32 +396,7 @@ def _record(
         size_compressed=size_compressed,
         extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
     )
-    new_dataset = (
-        None
-        if where.exists
-        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
-    )
-    config = where.catalog.config.preview
-
-    def previews(out_dir: Path) -> None:
-        if req.preview and config.enabled and config.max_files:
-            _write_previews(req, where, walk, entries, out_dir, console)
-        else:
-            console.info("Previews: none (turned off)")
-
-    folder = _write_version(
-        where.catalog,
-        where.slug,
-        new_dataset,
-        meta,
-        manifest_bytes(entries),
-        previews,
-        console,
-        started,
-    )
-    return SnapshotOutcome(
-        where.vid, folder, len(entries), content.reads, content.reused, tuple(skipped)
-    )
+    return entries, meta, manifest_bytes(entries)
 
 
 @dataclass
@@ -411,8 +441,6 @@ def _hash_folder(
     walk, data_real = scan.walk, scan.root
     console.info(f"Found {count(len(walk), 'file')} in {count(len(walk.folders), 'folder')}")
     content = hash_tree(walk, data_real, scan.clock, scan.stamp, scan.cache, scan.hashing, req.jobs)
-    if not content.cache_unchanged:
-        save_cache(scan.cache_file, data_real, content.cache)
     console.info(
         f"Hashed {count(content.reads, 'file')}; "
         f"reused {count(content.reused, 'hash', 'hashes')} from the cache "
@@ -423,12 +451,6 @@ def _hash_folder(
     skipped = sorted([*walk.skipped, *content.failed])
     for item in skipped:
         console.warn(f"skipped {safe_text(item.path)}: {safe_text(item.reason)}")
-    if skipped and req.strict:
-        raise DsreportError(
-            f"{count(len(skipped), 'entry', 'entries')} of the data folder could not be recorded "
-            "(listed above); nothing was written (--strict)",
-            file=str(req.data_dir),
-        )
     return walk, content, skipped
 
 
@@ -509,8 +531,9 @@ def _write_version(
         version_dir.mkdir(parents=True, exist_ok=True)
         if new_dataset is not None:
             atomic_write_bytes(stage / "dataset.json", document_bytes(new_dataset))
-        previews(version_dir / "preview")
-        atomic_write_bytes(version_dir / "manifest.jsonl", manifest)
+        # The manifest is written and flushed to disk while the previews are made.
+        with Background(partial(atomic_write_bytes, version_dir / "manifest.jsonl", manifest)):
+            previews(version_dir / "preview")
         atomic_write_bytes(version_dir / "version.json", document_bytes(meta))
         where = final if new_dataset is None else dataset_dir
         done = click.style(
