@@ -37,6 +37,7 @@ from dsreport.snapshot.hashing import (
     CacheIndex,
     Hashing,
     Hits,
+    ReadFiles,
     Row,
     is_sparse,
     make_batches,
@@ -137,13 +138,22 @@ def hash_tree(
 
 def _first_round(
     walk: Walk, cache: HashCache, first: Hashing, out: Content, trusted: bytearray
-) -> list[Row]:
+) -> list[ReadFiles]:
     """Collect the first round: fill in the walk's stat columns and the cached hashes; return
-    the rows of the files that were read."""
-    rows, hits = _collect(first, len(walk), bar=True)
+    the files that were read."""
+    read, hits = _collect(first, len(walk), bar=True)
     sizes, mtimes, ctimes, inos = walk.sizes, walk.mtimes, walk.ctimes, walk.inos
-    for i, _, size, mtime, ctime, ino, _, _ in rows:
-        sizes[i], mtimes[i], ctimes[i], inos[i] = size, mtime, ctime, ino
+    for files in read:
+        span = files.span()
+        if span is not None:  # a whole batch read: slices are copied
+            start, stop = span.start, span.stop
+            sizes[start:stop], mtimes[start:stop] = files.sizes, files.mtimes
+            ctimes[start:stop], inos[start:stop] = files.ctimes, files.inos
+            continue
+        for i, size, mtime, ctime, ino in zip(
+            files.seqs, files.sizes, files.mtimes, files.ctimes, files.inos, strict=True
+        ):
+            sizes[i], mtimes[i], ctimes[i], inos[i] = size, mtime, ctime, ino
     # Cached hashes come in runs of rows: slices are copied, with no work per file.
     for i, j, n in hits:
         end, j_end = i + n, j + n
@@ -155,8 +165,8 @@ def _first_round(
         out.sampled[i:end] = cache.sampled[j:j_end]
         out.compressed[i:end] = cache.compressed[j:j_end]
         trusted[i:end] = b"\1" * n
-    out.reused = len(walk) - len(rows)
-    return rows
+    out.reused = len(walk) - sum(len(files.seqs) for files in read)
+    return read
 
 
 def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
@@ -185,18 +195,42 @@ def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
     )
 
 
+def _settled_at_once(files: ReadFiles, stamp: int, out: Content, trusted: bytearray) -> bool:
+    """Accept a batch's files whole when every one was read steadily and none is racy (the
+    common case: no work per file); else leave them to be settled one by one."""
+    if files.errors or files.steady.count(0) or is_racy(max(files.mtimes), stamp):
+        return False
+    span = files.span()
+    if span is not None:
+        out.hashes[span.start : span.stop] = files.hashes
+        trusted[span.start : span.stop] = b"\1" * len(span)
+    else:
+        for i, digest in zip(files.seqs, files.hashes, strict=True):
+            out.hashes[i] = digest
+            trusted[i] = 1
+    out.read += files.seqs
+    return True
+
+
 def _hash_until_settled(
     walk: Walk,
     root: str,
     clock: RacyClock,
     stamp: int,
     jobs: int,
-    rows: list[Row],
+    read: list[ReadFiles],
     out: Content,
     trusted: bytearray,
 ) -> None:
-    """Settle the files read in the first round (their *rows*): read again those that moved or
-    are racy, until each is settled, has failed, or :data:`MAX_READS` is hit."""
+    """Settle the files *read* in the first round: read again those that moved or are racy,
+    until each is settled, has failed, or :data:`MAX_READS` is hit."""
+    out.reads += sum(len(files.seqs) for files in read)
+    rows = [
+        row
+        for files in read
+        if not _settled_at_once(files, stamp, out, trusted)
+        for row in files.rows()
+    ]
     previous: dict[int, Row] = {}
     changed: set[int] = set()
     accepted: list[int] = []
@@ -206,8 +240,9 @@ def _hash_until_settled(
         if attempt:
             stamp = clock.wait_past(max(previous[row[0]][3] for row in rows))
             todo = sorted(row[0] for row in rows)
-            rows = _collect(_hashing(walk, root, todo, None, jobs), len(todo))[0]
-        out.reads += len(rows)
+            again = _collect(_hashing(walk, root, todo, None, jobs), len(todo))[0]
+            rows = [row for files in again for row in files.rows()]
+            out.reads += len(rows)
         retry: list[Row] = []
         for row in rows:
             i, digest, size, mtime, ctime, ino, steady, error = row
@@ -236,11 +271,12 @@ def _hash_until_settled(
                 f"kept changing while it was being hashed (read {MAX_READS} times): not recorded",
             )
         )
-    out.read = sorted(accepted)
+    out.read += accepted
+    out.read.sort()  # (batches come back in any order)
     out.changed = sorted(walk.paths[i] for i in changed if out.hashes[i] is not None)
 
 
-def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[Row], Hits]:
+def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[ReadFiles], Hits]:
     """The results of a round; with *bar*, a progress bar of the files (and bytes after it)."""
     done = [0, 0]
 

@@ -91,7 +91,72 @@ class Hashed(NamedTuple):
 
 
 Row = tuple[int, "str | None", int, int, int, int, bool, "str | None"]
-"""A :class:`Hashed` as a plain tuple, the way it travels from a worker."""
+"""A :class:`Hashed` as a plain tuple."""
+
+
+class ReadFiles(NamedTuple):
+    """The files a batch read, as columns (item *k* of each is the *k*-th file read): the way
+    they travel from a worker. A hundred thousand files are a few hundred objects to pickle,
+    not a tuple of eight each, and whole batches are taken in at once (:func:`hash_tree`)."""
+
+    seqs: array[int]
+    """Each file's row in the walk, ascending."""
+    hashes: list[str | None]
+    sizes: array[int]
+    mtimes: array[int]
+    ctimes: array[int]
+    inos: array[int]
+    steady: bytes
+    """1 for a file read steadily, else 0 (see :class:`Hashed`)."""
+    errors: dict[int, str]
+    """Why files (by their item *k*) could not be hashed."""
+
+    @classmethod
+    def of(cls, rows: Sequence[Row]) -> ReadFiles:
+        """The columns of *rows* (in walk order)."""
+        if not rows:
+            return cls(array("q"), [], array("Q"), array("q"), array("q"), array("Q"), b"", {})
+        seq, digest, size, mtime, ctime, ino, steady, error = zip(*rows, strict=True)
+        errors = {}
+        if error.count(None) != len(error):
+            errors = {k: why for k, why in enumerate(error) if why is not None}
+        return cls(
+            array("q", seq),
+            list(digest),
+            array("Q", size),
+            array("q", mtime),
+            array("q", ctime),
+            array("Q", ino),
+            bytes(steady),
+            errors,
+        )
+
+    def rows(self) -> list[Row]:
+        """The files as rows (:class:`Hashed` as plain tuples)."""
+        errors = [self.errors.get(k) for k in range(len(self.seqs))]
+        steady = [bool(b) for b in self.steady]
+        return list(
+            zip(
+                self.seqs,
+                self.hashes,
+                self.sizes,
+                self.mtimes,
+                self.ctimes,
+                self.inos,
+                steady,
+                errors,
+                strict=True,
+            )
+        )
+
+    def span(self) -> range | None:
+        """The rows read, when they are consecutive (a whole batch read), else ``None``."""
+        seqs = self.seqs
+        if seqs and seqs[-1] - seqs[0] + 1 == len(seqs):
+            return range(seqs[0], seqs[-1] + 1)
+        return None
+
+
 Hits = list[list[int]]
 """Files whose cached hash holds, as runs ``[seq, row, n]``: files *seq* to *seq + n - 1* are
 the cache's rows *row* to *row + n - 1*, with the same stat. An unchanged tree comes back as one
@@ -253,9 +318,9 @@ def _cached_row(dir_fd: int, name: str, j: int | None, cache: CacheIndex) -> int
     return -1
 
 
-Done = tuple[list[Row], Hits, list[int], int]
-"""A batch's outcome: the rows of the files read, the cached hashes that hold, the big files
-handed back unread, the bytes read."""
+Done = tuple[ReadFiles, Hits, list[int], int]
+"""A batch's outcome: the files read, the cached hashes that hold, the big files handed back
+unread, the bytes read."""
 
 
 def hash_batch(
@@ -306,7 +371,7 @@ def hash_batch(
     finally:
         if dir_fd >= 0:
             os.close(dir_fd)
-    return rows, hits, big, read
+    return ReadFiles.of(rows), hits, big, read
 
 
 _root_fd = -1
@@ -420,15 +485,14 @@ class Hashing:
             self._send([i], False)
         self._done.put(done)
 
-    def results(self, advance: Advance) -> tuple[list[Row], Hits]:
-        """Every file's result: the rows of the files read (:class:`Hashed` as plain tuples),
-        and the runs of cached hashes that hold, in no particular order; ``advance`` is called
-        as batches end.
+    def results(self, advance: Advance) -> tuple[list[ReadFiles], Hits]:
+        """Every file's result: the files read, batch by batch, and the runs of cached hashes
+        that hold, in no particular order; ``advance`` is called as batches end.
 
         A round hashed in this process hands its big files to worker processes when there
         are several and more than one job.
         """
-        found: list[Row] = []
+        found: list[ReadFiles] = []
         hits: Hits = []
         if self._pool is None:
             big: list[int] = []
@@ -462,11 +526,12 @@ class Hashing:
         return found, hits
 
     @staticmethod
-    def _take(done: Done, found: list[Row], hits: Hits, advance: Advance) -> None:
-        rows, runs, _, read = done
-        found += rows
+    def _take(done: Done, found: list[ReadFiles], hits: Hits, advance: Advance) -> None:
+        files, runs, _, read = done
+        if files.seqs:
+            found.append(files)
         hits += runs
-        advance(len(rows) + sum(run[2] for run in runs), read)
+        advance(len(files.seqs) + sum(run[2] for run in runs), read)
 
     def close(self) -> None:
         """Let the workers finish and go."""

@@ -243,6 +243,20 @@ def _walk_of(root: Path, names: list[str]) -> Walk:
     return walk
 
 
+def test_files_read_travel_as_columns_and_come_back_as_the_same_rows() -> None:
+    rows: list[hashing.Row] = [
+        (3, "a" * 64, 10, -5, 7, 2**64 - 1, True, None),
+        (4, None, 0, 0, 0, 0, False, "cannot open it: Permission denied"),
+        (5, "b" * 64, 0, 1, 2, 3, False, None),
+    ]
+    files = hashing.ReadFiles.of(rows)
+    assert files.rows() == rows
+    assert files.errors == {1: "cannot open it: Permission denied"}
+    assert files.span() == range(3, 6)
+    assert hashing.ReadFiles.of([rows[0], rows[2]]).span() is None  # row 4 not among them
+    assert hashing.ReadFiles.of([]).rows() == []
+
+
 def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Path) -> None:
     for name, body in [("a", b"same"), ("b", b"same too"), ("big", bytes(hashing.BIG_FILE))]:
         (tmp_path / name).write_bytes(body)
@@ -259,10 +273,10 @@ def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Pat
     walk = _walk_of(tmp_path, ["a", "b", "big", "small", "z"])
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
-        rows, hits, big, read = hashing.hash_batch(fd, walk, range(5), cache, True)
+        files, hits, big, read = hashing.hash_batch(fd, walk, range(5), cache, True)
         assert big == [2]
         assert read == 1
-        [small] = (hashing.Hashed(*row) for row in rows)
+        [small] = (hashing.Hashed(*row) for row in files.rows())
         assert small.hash == hashlib.sha256(b"s").hexdigest() and small.steady
         assert small.seq == 3
         # Files 0-1 are the cache's rows 0-1 (one run); file 4 is row 2.
@@ -273,7 +287,7 @@ def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Pat
             [0, 0, 2]
         ]
         # Without deferring, the big file is read.
-        [row] = hashing.hash_batch(fd, walk, [2], None, False)[0]
+        [row] = hashing.hash_batch(fd, walk, [2], None, False)[0].rows()
         assert row[1] == hashlib.sha256(bytes(hashing.BIG_FILE)).hexdigest()
     finally:
         os.close(fd)
