@@ -30,7 +30,8 @@ from __future__ import annotations
 import operator
 import os
 import stat
-from collections.abc import Collection, Iterator
+from bisect import bisect_left
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
@@ -235,81 +236,112 @@ def walk_tree(root: str, *, skip: Collection[str] = ()) -> Walk:
 
 
 Listing = list[tuple[str, int, "os.stat_result | None", "str | None"]]
-"""A folder's entries in path order: (name, kind, its lstat when needed, a problem or None).
+"""A folder's entries other than regular files, in path order: (name, kind, its lstat when
+needed, a problem or None).
 
-The kind is :data:`FILE`, :data:`FOLDER`, :data:`LINK` or :data:`OTHER`; only folders and other
-entries are ``lstat``-ed here (files are stat-ed by the workers that hash them). A folder's
-name carries a trailing ``/``, so that sorting names sorts paths: ``a-b`` comes before ``a/x``
-(``-`` sorts before ``/``)."""
-FILE, FOLDER, LINK, OTHER = range(4)
+The kind is :data:`FOLDER`, :data:`LINK` or :data:`OTHER`; only folders and other entries are
+``lstat``-ed here (files are stat-ed by the workers that hash them). A folder's name carries a
+trailing ``/``, so that sorting names sorts paths: ``a-b`` comes before ``a/x`` (``-`` sorts
+before ``/``); the files, kept apart, are merged in by :func:`_walk_folders`."""
+FOLDER, LINK, OTHER = range(3)
 
 
-def _list_folder(root_fd: int, walk: Walk, index: int) -> Listing:
-    """The entries of a folder, classified and sorted (so the folder is closed at once)."""
+def _classify(entries: list[os.DirEntry[str]]) -> tuple[list[str], Listing]:
+    """The names of the regular files among *entries*, and the other entries, classified."""
+    files: list[str] = []
+    listing: Listing = []
+    add = listing.append
+    for entry in entries:
+        name = entry.name
+        try:
+            if entry.is_file(follow_symlinks=False):
+                files.append(name)
+                continue
+            if entry.is_symlink():
+                add((name, LINK, None, None))
+                continue
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            add((name, OTHER, None, f"cannot stat it: {exc.strerror or exc}"))
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            add((name + "/", FOLDER, st, None))
+        else:
+            add((name, OTHER, st, None))
+    return files, listing
+
+
+def _list_folder(root_fd: int, walk: Walk, index: int) -> tuple[list[str], Listing]:
+    """A folder's regular files (names) and its other entries, each sorted (the folder is
+    closed at once)."""
     folder = walk.folders[index]
     try:
         fd = open_folder(root_fd, folder)
     except OSError as exc:
         reason = f"cannot read this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
-        return []
-    listing: Listing = []
-    add = listing.append
+        return [], []
     try:
         with os.scandir(fd) as it:
-            # The listing's file type tells files, folders and symlinks apart (no system
-            # call); only folders and other entries are stat-ed.
-            for entry in it:
-                name = entry.name
-                try:
-                    if entry.is_file(follow_symlinks=False):
-                        add((name, FILE, None, None))
-                        continue
-                    if entry.is_symlink():
-                        add((name, LINK, None, None))
-                        continue
-                    st = entry.stat(follow_symlinks=False)
-                except OSError as exc:
-                    add((name, OTHER, None, f"cannot stat it: {exc.strerror or exc}"))
-                    continue
-                if stat.S_ISDIR(st.st_mode):
-                    add((name + "/", FOLDER, st, None))
-                else:
-                    add((name, OTHER, st, None))
+            entries = list(it)
+        # The listing's file types tell files, folders and symlinks apart (no system call):
+        # the files are picked out in one pass, the rest (few, most often) classified one by
+        # one (folders and other entries are stat-ed, relative to the open folder).
+        try:
+            files = [entry.name for entry in entries if entry.is_file(follow_symlinks=False)]
+        except OSError:  # a type the listing did not give, and lstat failed: one by one
+            files, listing = _classify(entries)
+        else:
+            listing = [] if len(files) == len(entries) else _classify(entries)[1]
     except OSError as exc:
         reason = f"cannot list this folder: {exc.strerror or exc}"
         walk.skipped.append(Skipped(folder.prefix or "./", reason))
-        return []
+        return [], []
     finally:
         os.close(fd)
+    files.sort()
     listing.sort(key=itemgetter(0))
-    return listing
+    return files, listing
 
 
 def _walk_folders(
     root_fd: int, walk: Walk, links: list[tuple[str, int, str]], skip_ids: set[tuple[int, int]]
 ) -> None:
     """Record every entry, depth first, in path order; queue the symlinks for later."""
-    # The loop runs once per entry of the tree: no call that can be avoided (columns appended
-    # through bound methods). A file's stat columns are filled in when it is hashed.
-    paths, folder_of, names = walk.paths.append, walk.folder.append, walk.names.append
+    # A folder's files are added in runs (the files between two of its other entries): a few
+    # calls per run, none per file. A file's stat columns are filled in when it is hashed.
     skipped = walk.skipped.append
-    stack: list[tuple[int, Iterator[tuple[str, int, os.stat_result | None, str | None]]]] = [
-        (0, iter(_list_folder(root_fd, walk, 0)))
-    ]
+
+    def add_files(index: int, prefix: str, files: list[str]) -> None:
+        if not all(map(str.isascii, files)):
+            kept = []
+            for name in files:
+                if name.isascii() or _is_utf8(name):
+                    kept.append(name)
+                else:
+                    reason = "name is not valid UTF-8 (a manifest path must be UTF-8)"
+                    skipped(Skipped(prefix + name, reason))
+            files = kept
+        walk.paths.extend(map(prefix.__add__, files))
+        walk.folder.extend([index] * len(files))
+        walk.names.extend(files)
+
+    # A frame: folder index, its files, its other entries, and how far each has been taken.
+    stack: list[list[Any]] = [[0, *_list_folder(root_fd, walk, 0), 0, 0]]
     while stack:
-        index, entries = stack[-1]
+        frame = stack[-1]
+        index, files, listing, taken, done = frame
         prefix = walk.folders[index].prefix
-        for name, kind, st, problem in entries:
+        while done < len(listing):
+            name, kind, st, problem = listing[done]
+            done += 1
+            cut = bisect_left(files, name, taken)
+            add_files(index, prefix, files[taken:cut])
+            taken = cut
             path = prefix + name
             if not name.isascii() and not _is_utf8(name):
                 shown = path[:-1] if kind == FOLDER else path
                 skipped(Skipped(shown, "name is not valid UTF-8 (a manifest path must be UTF-8)"))
-                continue
-            if kind == FILE:
-                paths(path)
-                folder_of(index)
-                names(name)
             elif kind == LINK:
                 links.append((path, index, name))
             elif st is None:
@@ -322,11 +354,13 @@ def _walk_folders(
                 walk.folders.append(Folder(parts, path, st.st_dev, st.st_ino))
                 child = len(walk.folders) - 1
                 # Descend now, and come back to this folder's next entry afterwards.
-                stack.append((child, iter(_list_folder(root_fd, walk, child))))
+                frame[3], frame[4] = taken, done
+                stack.append([child, *_list_folder(root_fd, walk, child), 0, 0])
                 break
             else:
                 skipped(Skipped(path, f"{_kind(st.st_mode)}: never opened"))
         else:
+            add_files(index, prefix, files[taken:])
             stack.pop()
     n = len(walk.paths)
     for column in (walk.sizes, walk.mtimes, walk.ctimes, walk.inos):
