@@ -63,11 +63,19 @@ def _file_lines(block: Sequence[Entry]) -> bytes | None:
     right for files (no link) with a hash, whose path, hash and origin hold no character JSON
     escapes: for any other block, ``None``.
     """
-    n = len(block)
     # Path, size, hash, origin and link of each entry in turn (of several types, hence Any).
     fields: list[Any] = list(chain.from_iterable(block))
-    paths, sizes, hashes, origins = fields[0::5], fields[1::5], fields[2::5], fields[3::5]
-    if fields[4::5].count(None) != n or None in hashes:
+    if fields[4::5].count(None) != len(block):
+        return None
+    return _column_lines(fields[0::5], fields[1::5], fields[2::5], fields[3::5])
+
+
+def _column_lines(
+    paths: list[str], sizes: list[int], hashes: list[Any], origins: list[str]
+) -> bytes | None:
+    """:func:`_file_lines` of files given as columns (``None`` if a hash is missing)."""
+    n = len(paths)
+    if None in hashes:
         return None
     # orjson escapes a character with a backslash, and a backslash itself. (It refuses surrogates
     # here, as it does entry by entry.)
@@ -86,6 +94,24 @@ def _file_lines(block: Sequence[Entry]) -> bytes | None:
     pieces[7::9] = origins
     pieces[8::9] = [_FILE_LINE[4]] * n
     return "".join(pieces).encode()
+
+
+def file_manifest_bytes(
+    paths: list[str], sizes: list[int], hashes: list[str], origin: str
+) -> bytes:
+    """:func:`manifest_bytes` of files (no link) given as columns, sorted by path, all of
+    *origin* (a first version's): no entry is made, but for blocks that need escapes."""
+    out = io.BytesIO()
+    for start in range(0, len(paths), BLOCK):
+        end = min(start + BLOCK, len(paths))
+        block_paths, block_sizes = paths[start:end], sizes[start:end]
+        block_hashes, origins = hashes[start:end], [origin] * (end - start)
+        lines = _column_lines(block_paths, block_sizes, block_hashes, origins)
+        if lines is None:
+            rows = zip(block_paths, block_sizes, block_hashes, origins, strict=True)
+            lines = _lines([Entry(*row) for row in rows])
+        out.write(lines)
+    return out.getvalue()
 
 
 def _lines(block: Iterable[Entry]) -> bytes:

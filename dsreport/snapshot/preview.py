@@ -33,11 +33,13 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from dsreport.fsutil import atomic_write_bytes
 from dsreport.globs import compile_globs
-from dsreport.model import Entry, PreviewSection
+
+if TYPE_CHECKING:  # (pydantic is imported by the snapshot once its workers are hashing)
+    from dsreport.model import Entry, PreviewSection
 
 TABLE_READ_FACTOR = 64
 """Tables (CSV, TSV, JSONL) are read up to this many times ``max_text_bytes`` (at least 64 KiB)."""
@@ -109,6 +111,20 @@ def preview_name(path: str) -> str:
     if ext in IMAGE_EXTS and IMAGE_EXTS[ext] == "PNG" and ext != ".png":
         return path + ".png"
     return path
+
+
+def previewable(paths: Sequence[str]) -> list[int]:
+    """The rows of *paths* that :func:`choose` may take, by their extension (a known one, or
+    none): a snapshot picks them out while its files are hashed, and makes entries of those
+    only."""
+    known = _KNOWN_EXTENSIONS
+    rows: list[int] = []
+    add = rows.append
+    for i, path in enumerate(paths):
+        dot = path.rfind(".")
+        if dot <= path.rfind("/") + 1 or path[dot:].lower() in known:
+            add(i)
+    return rows
 
 
 def choose(candidates: Sequence[Entry], config: PreviewSection) -> Iterator[Entry]:

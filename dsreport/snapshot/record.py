@@ -51,6 +51,7 @@ from dsreport.snapshot.hashcache import (
     save_cache,
 )
 from dsreport.snapshot.hashing import Hashing, open_recorded
+from dsreport.snapshot.preview import previewable, write_previews
 from dsreport.snapshot.walk import Skipped, Walk, walk_tree
 from dsreport.textsafe import safe_text
 
@@ -261,6 +262,18 @@ class _Recorded:
             kept(content.compressed),
         )
 
+    @classmethod
+    def of_rows(cls, walk: Walk, content: Content, rows: list[int]) -> _Recorded:
+        """The files at *rows* (recorded ones, in path order)."""
+        paths, sizes, hashes = walk.paths, content.sizes, content.hashes
+        return cls(
+            [paths[i] for i in rows],
+            [sizes[i] for i in rows],
+            [hashes[i] or "" for i in rows],
+            [content.sampled[i] for i in rows],
+            [content.compressed[i] for i in rows],
+        )
+
     def entries(self, origin: str) -> list[Entry]:
         """Manifest entries, every one with *origin*."""
         from dsreport.model import Entry
@@ -305,6 +318,10 @@ def _record(
 
     # The parents' manifests are read while the workers hash.
     parents = [read_content(where.catalog, p) for p in where.parents]
+    config = where.catalog.config.preview
+    with_previews = req.preview and config.enabled and config.max_files > 0
+    # The files that may have a preview, by their names: picked out while the workers hash.
+    candidates = previewable(scan.walk.paths) if with_previews else []
     walk, content, skipped = _hash_folder(req, scan, console)
     # The new cache is written while the version is made (even when writing the version fails
     # later, the work is kept); it is in place before the version is.
@@ -320,17 +337,18 @@ def _record(
                 "recorded (listed above); nothing was written (--strict)",
                 file=str(req.data_dir),
             )
-        entries, meta, manifest = _version_content(req, where, walk, content, parents, console)
+        files, chosen, meta, manifest = _version_content(
+            req, where, walk, content, parents, candidates, console
+        )
     new_dataset = (
         None
         if where.exists
         else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
     )
-    config = where.catalog.config.preview
 
     def previews(out_dir: Path) -> None:
-        if req.preview and config.enabled and config.max_files:
-            _write_previews(req, where, walk, entries, out_dir, console)
+        if with_previews:
+            _write_previews(req, where, walk, chosen, out_dir, console)
         else:
             console.info("Previews: none (turned off)")
 
@@ -344,9 +362,7 @@ def _record(
         console,
         started,
     )
-    return SnapshotOutcome(
-        where.vid, folder, len(entries), content.reads, content.reused, tuple(skipped)
-    )
+    return SnapshotOutcome(where.vid, folder, files, content.reads, content.reused, tuple(skipped))
 
 
 def _version_content(
@@ -355,22 +371,30 @@ def _version_content(
     walk: Walk,
     content: Content,
     parents: list[dict[str, Entry]],
+    candidates: list[int],
     console: Console,
-) -> tuple[list[Entry], VersionJson, bytes]:
-    """The new version's entries, ``version.json`` and manifest; print its changes and size."""
-    from dsreport.catalog.write import assign_origins, manifest_bytes
+) -> tuple[int, list[Entry], VersionJson, bytes]:
+    """The new version's number of files, entries of the files at the rows *candidates* (those
+    recorded), ``version.json`` and manifest; print its changes and size."""
+    from dsreport.catalog.write import assign_origins, file_manifest_bytes, manifest_bytes
     from dsreport.diff import Changes, compute_changes, merge_contents
     from dsreport.model import VersionJson
 
     recorded = _Recorded.of(walk, content)
     base = merge_contents(parents) if parents else {}
+    rows = [i for i in candidates if content.hashes[i] is not None]
     if base:
         entries = assign_origins(where.vid, recorded.entries(""), base)
-        changes = compute_changes(base, dict(zip(recorded.paths, entries, strict=True)))
+        by_path = dict(zip(recorded.paths, entries, strict=True))
+        changes = compute_changes(base, by_path)
+        chosen = [by_path[walk.paths[i]] for i in rows]
+        manifest = manifest_bytes(entries)
     else:
-        # No parent: every file is added, as its own origin (the paths are in order already).
-        entries = recorded.entries(where.vid)
+        # No parent: every file is added, as its own origin (the paths are in order already),
+        # and the manifest is made from the columns, with no entry per file.
+        chosen = _Recorded.of_rows(walk, content, rows).entries(where.vid)
         changes = Changes(tuple(recorded.paths), (), (), sum(recorded.sizes))
+        manifest = file_manifest_bytes(recorded.paths, recorded.sizes, recorded.hashes, where.vid)
     _print_changes(console, changes, bool(parents))
     size_compressed = estimate_size(
         recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
@@ -396,7 +420,7 @@ def _version_content(
         size_compressed=size_compressed,
         extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
     )
-    return entries, meta, manifest_bytes(entries)
+    return len(recorded.paths), chosen, meta, manifest
 
 
 @dataclass
@@ -492,8 +516,6 @@ def _write_previews(
     console: Console,
 ) -> None:
     """Keep the previews in *out_dir* and print what was kept."""
-    from dsreport.snapshot.preview import write_previews
-
     cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
     root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:

@@ -70,6 +70,23 @@ def test_manifest_bytes_of_plain_files_are_built_as_text(paths: list[str]) -> No
     assert write._file_lines(sorted(entries)) == _manifest_by_definition(entries)
 
 
+@given(
+    st.lists(st.tuples(_path, st.integers(0, 2**63)), max_size=12),
+    _origin,
+    st.sampled_from([1, 2, 3, write.BLOCK]),
+)
+def test_file_manifest_bytes_from_columns_match_the_definition(
+    files: list[tuple[str, int]], origin: str, block: int
+) -> None:
+    files = sorted(dict(files).items())
+    entries = [Entry(path, size, f"{size:064x}", origin) for path, size in files]
+    paths, sizes = [e.path for e in entries], [e.size or 0 for e in entries]
+    hashes = [e.hash or "" for e in entries]
+    with mock.patch.object(write, "BLOCK", block):
+        made = write.file_manifest_bytes(paths, sizes, hashes, origin)
+    assert made == _manifest_by_definition(entries)
+
+
 @pytest.mark.parametrize(
     "odd",
     [
@@ -222,6 +239,16 @@ def test_choose_matches_the_definition(
     entries = [Entry(p, size, "h", "v") for p, size in files]
     config = PreviewSection(exclude=exclude)
     assert list(preview.choose(entries, config)) == _choose_by_definition(entries, config)
+
+
+@given(st.lists(st.tuples(_file_path, st.integers(0, 2)), max_size=30))
+def test_only_previewable_rows_can_be_chosen(files: list[tuple[str, int]]) -> None:
+    entries = [Entry(p, size, "h", "v") for p, size in files]
+    rows = preview.previewable([e.path for e in entries])
+    assert rows == sorted(rows)
+    picked = [entries[i] for i in rows]
+    config = PreviewSection()
+    assert list(preview.choose(picked, config)) == list(preview.choose(entries, config))
 
 
 def test_choose_skips_paths_too_long_to_preview() -> None:
