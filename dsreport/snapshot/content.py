@@ -12,8 +12,9 @@ The rule for each file (see :mod:`dsreport.snapshot.clock` for *racy*):
 
 The first round (rules 1 and 2) is started by :func:`start_hashing` as soon as the walk is done,
 and runs in worker processes while the caller does other work; :func:`hash_tree` collects it and
-does the rest. Once every hash is settled, the compression sample of the files read is taken
-(see :mod:`dsreport.snapshot.compressed`: only then is the tree's size known).
+does the rest. Once every hash is settled, :func:`sample_files` takes the compression sample of
+the files read (see :mod:`dsreport.snapshot.compressed`: only then is the tree's size known; the
+snapshot runs it in a thread while it makes the manifest) and makes the new cache.
 
 Everything is kept in columns (one list per field, indexed like the walk's files): a million
 files cost a few C-speed passes when nothing changed.
@@ -67,7 +68,7 @@ class Content:
     compressed: list[int]
     """Their compressed size."""
     cache: HashCache
-    """The new cache: trusted hashes of the files seen."""
+    """The new cache: trusted hashes of the files seen (made by :func:`sample_files`)."""
     read: list[int] = field(default_factory=list)
     """The files read (not taken from the cache) and recorded, by index, in path order."""
     reads: int = 0
@@ -80,6 +81,8 @@ class Content:
     """Paths that changed while being hashed, recorded with the hash they settled to."""
     cache_unchanged: bool = False
     """True when the cache is the one loaded, unchanged (no need to write it again)."""
+    trusted: bytearray = field(default_factory=bytearray)
+    """1 for each file whose hash may be cached (its stat is trusted), else 0."""
 
 
 def _hashing(
@@ -131,9 +134,17 @@ def hash_tree(
         out.cache, out.cache_unchanged = cache, True
         return out
     _hash_until_settled(walk, root, clock, stamp, jobs, read, out, trusted)
-    _sample(walk, root, out)
-    out.cache = _trusted_cache(walk, out, trusted)
+    out.trusted = trusted
     return out
+
+
+def sample_files(walk: Walk, root: str, out: Content) -> None:
+    """Once *out* is settled by :func:`hash_tree`: take the compression sample of the files
+    read, then make the new cache (:attr:`Content.cache`), which keeps the samples."""
+    if out.cache_unchanged:
+        return
+    _sample(walk, root, out)
+    out.cache = _trusted_cache(walk, out, out.trusted)
 
 
 def _first_round(

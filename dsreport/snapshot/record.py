@@ -8,11 +8,12 @@ Order matters:
 2. meanwhile, load the catalog and decide the dataset, parents, number and id (a mistake in
    the options stops the workers and fails before any output);
 3. collect the hashes; hash again the files that changed while read or whose ``mtime`` is
-   racy, once the clock has moved on; save the cache (even when writing the version fails
-   later, the work is kept);
-4. write the whole version (and, for a new dataset, the dataset) into a dot-folder beside its
-   place, then rename it in: an interrupted snapshot leaves no version behind, and the loader
-   skips dot-folders.
+   racy, once the clock has moved on; take the compression sample (in a thread, while the
+   manifest is made);
+4. save the new cache in a thread (even when writing the version fails, the work is kept; a
+   cache that cannot be saved is a warning) while the whole version (and, for a new dataset,
+   the dataset) is written into a dot-folder beside its place, then renamed in: an interrupted
+   snapshot leaves no version behind, and the loader skips dot-folders.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from functools import partial
 from itertools import compress, repeat
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
@@ -42,7 +43,7 @@ from dsreport.fsutil import Background, aside_dir, atomic_write_bytes, fsync_dir
 from dsreport.snapshot.clock import RacyClock
 from dsreport.snapshot.compressed import METHOD, estimate_size
 from dsreport.snapshot.console import Console, count, human_size
-from dsreport.snapshot.content import Content, hash_tree, start_hashing
+from dsreport.snapshot.content import Content, hash_tree, sample_files, start_hashing
 from dsreport.snapshot.hashcache import (
     PRIVATE_DIR,
     HashCache,
@@ -323,13 +324,12 @@ def _record(
     # The files that may have a preview, by their names: picked out while the workers hash.
     candidates = previewable(scan.walk.paths) if with_previews else []
     walk, content, skipped = _hash_folder(req, scan, console)
-    # The new cache is written while the version is made (even when writing the version fails
-    # later, the work is kept); it is in place before the version is.
-    saving = (
-        nullcontext()
-        if content.cache_unchanged
-        else Background(partial(save_cache, scan.cache_file, scan.root, content.cache))
-    )
+    # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
+    # manifest is made; the new cache, which keeps the samples, is then saved in a thread while
+    # the version is written (even when writing the version fails, the work is kept).
+    with Background(partial(sample_files, walk, scan.root, content)):
+        files, chosen, changes, manifest = _manifest(where, walk, content, parents, candidates)
+    saving = _CacheSave(scan, content)
     with saving:
         if skipped and req.strict:
             raise DsreportError(
@@ -337,48 +337,68 @@ def _record(
                 "recorded (listed above); nothing was written (--strict)",
                 file=str(req.data_dir),
             )
-        files, chosen, meta, manifest = _version_content(
-            req, where, walk, content, parents, candidates, console
+        _print_changes(console, changes, bool(parents))
+        meta = _version_meta(req, where, walk, content, console)
+        new_dataset = (
+            None
+            if where.exists
+            else DatasetJson(
+                format=1, name=req.dataset, project=req.project, description="", tags=()
+            )
         )
-    new_dataset = (
-        None
-        if where.exists
-        else DatasetJson(format=1, name=req.dataset, project=req.project, description="", tags=())
-    )
 
-    def previews(out_dir: Path) -> None:
-        if with_previews:
-            _write_previews(req, where, walk, chosen, out_dir, console)
-        else:
-            console.info("Previews: none (turned off)")
+        def previews(out_dir: Path) -> None:
+            if with_previews:
+                _write_previews(req, where, walk, chosen, out_dir, console)
+            else:
+                console.info("Previews: none (turned off)")
 
-    folder = _write_version(
-        where.catalog,
-        where.slug,
-        new_dataset,
-        meta,
-        manifest,
-        previews,
-        console,
-        started,
-    )
+        folder = _write_version(
+            where.catalog, where.slug, new_dataset, meta, manifest, previews, console, started
+        )
+    if saving.problem:
+        console.warn(f"the hash cache could not be saved: {safe_text(saving.problem)}")
     return SnapshotOutcome(where.vid, folder, files, content.reads, content.reused, tuple(skipped))
 
 
-def _version_content(
-    req: SnapshotRequest,
+class _CacheSave:
+    """Save the scan's new cache in a thread, if it changed, while inside a ``with`` block. A
+    cache that cannot be saved is not fatal (the next snapshot hashes again): its
+    :attr:`problem` is then set, for a warning."""
+
+    def __init__(self, scan: _Scan, content: Content) -> None:
+        self.problem = ""
+        self._task = (
+            nullcontext()
+            if content.cache_unchanged
+            else Background(partial(self._save, scan.cache_file, scan.root, content.cache))
+        )
+
+    def _save(self, path: Path, root: str, cache: HashCache) -> None:
+        try:
+            save_cache(path, root, cache)
+        except OSError as exc:
+            self.problem = f"{exc.strerror or exc} ({exc.filename or path})"
+
+    def __enter__(self) -> _CacheSave:
+        self._task.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._task.__exit__(*exc)
+
+
+def _manifest(
     where: _Plan,
     walk: Walk,
     content: Content,
     parents: list[dict[str, Entry]],
     candidates: list[int],
-    console: Console,
-) -> tuple[int, list[Entry], VersionJson, bytes]:
-    """The new version's number of files, entries of the files at the rows *candidates* (those
-    recorded), ``version.json`` and manifest; print its changes and size."""
+) -> tuple[int, list[Entry], Changes, bytes]:
+    """The new version's number of files, the entries of the files at the rows *candidates*
+    (those recorded), its changes from the parents and its manifest."""
     from dsreport.catalog.write import assign_origins, file_manifest_bytes, manifest_bytes
     from dsreport.diff import Changes, compute_changes, merge_contents
-    from dsreport.model import VersionJson
 
     recorded = _Recorded.of(walk, content)
     base = merge_contents(parents) if parents else {}
@@ -395,7 +415,17 @@ def _version_content(
         chosen = _Recorded.of_rows(walk, content, rows).entries(where.vid)
         changes = Changes(tuple(recorded.paths), (), (), sum(recorded.sizes))
         manifest = file_manifest_bytes(recorded.paths, recorded.sizes, recorded.hashes, where.vid)
-    _print_changes(console, changes, bool(parents))
+    return len(recorded.paths), chosen, changes, manifest
+
+
+def _version_meta(
+    req: SnapshotRequest, where: _Plan, walk: Walk, content: Content, console: Console
+) -> VersionJson:
+    """The new version's ``version.json``, with its estimated compressed size (printed)."""
+    from dsreport.model import VersionJson
+
+    # (The sample columns are complete now: they are taken anew.)
+    recorded = _Recorded.of(walk, content)
     size_compressed = estimate_size(
         recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
     )
@@ -405,7 +435,7 @@ def _version_content(
         f"Compressed size: about {human_size(size_compressed)} "
         f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
     )
-    meta = VersionJson(
+    return VersionJson(
         format=1,
         id=where.vid,
         name=req.name if req.name is not None else where.display,
@@ -420,7 +450,6 @@ def _version_content(
         size_compressed=size_compressed,
         extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
     )
-    return len(recorded.paths), chosen, meta, manifest
 
 
 @dataclass

@@ -795,6 +795,18 @@ def test_sigterm_is_turned_into_an_interrupt() -> None:
     assert signal.getsignal(signal.SIGTERM) == before
 
 
+def test_a_cache_that_cannot_be_saved_is_a_warning(run: Run, data: Path, catalog: Path) -> None:
+    write(data, {"a.txt": "a", "b.txt": "b"})
+    age(data)
+    (catalog / ".dsreport").mkdir(exist_ok=True)
+    (catalog / ".dsreport" / "hashcache").write_text("a file where the cache folder goes")
+    result = snap(run, data, catalog)
+    assert as_sha256sum(written(result, catalog)) == sha256sum(data)
+    assert "warning: the hash cache could not be saved:" in result.stderr
+    again = snap(run, data, catalog)  # nothing cached: everything is hashed again
+    assert "Hashed 2 files; reused 0 hashes" in again.stdout
+
+
 def test_a_damaged_cache_is_ignored(run: Run, data: Path, catalog: Path) -> None:
     write(data, {"a.txt": "a", "b.txt": "b"})
     age(data)
