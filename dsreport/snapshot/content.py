@@ -99,7 +99,7 @@ def start_hashing(walk: Walk, root: str, cache: HashCache, jobs: int) -> Hashing
     if cache.path:
         rows = (
             None
-            if cache.path == walk.paths
+            if cache.path is walk.paths or cache.path == walk.paths
             else dict(zip(cache.path, range(len(cache.path)), strict=True))
         )
         index = CacheIndex(rows, cache.size, cache.mtime_ns, cache.ctime_ns, cache.ino)

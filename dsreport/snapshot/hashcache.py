@@ -99,19 +99,29 @@ def cache_path(catalog_root: Path, data_real: str) -> Path:
     return catalog_root / PRIVATE_DIR / "hashcache" / f"{key}.bin"
 
 
-def load_cache(path: Path, data_real: str) -> HashCache:
-    """The cache of *data_real*; empty when there is none, or it is damaged or another's."""
+def load_cache(path: Path, data_real: str, walked: list[str] | None = None) -> HashCache:
+    """The cache of *data_real*; empty when there is none, or it is damaged or another's.
+
+    *walked* is the list of paths just walked: when the cache holds the same paths (the common
+    case of an unchanged tree), that very list is its :attr:`HashCache.path` (compared as
+    bytes, not decoded: the caller must not change it afterwards).
+    """
     try:
         data = path.read_bytes()
     except OSError:
         return HashCache()
     try:
-        return _parse(data, data_real) or HashCache()
+        return _parse(data, data_real, walked) or HashCache()
     except (ValueError, KeyError, TypeError, UnicodeDecodeError, orjson.JSONDecodeError):
         return HashCache()
 
 
-def _parse(data: bytes, data_real: str) -> HashCache | None:
+def _joined(paths: list[str]) -> bytes:
+    """Paths as the cache stores them: UTF-8, each followed by NUL."""
+    return ("\0".join(paths) + "\0" if paths else "").encode("utf-8")
+
+
+def _parse(data: bytes, data_real: str, walked: list[str] | None) -> HashCache | None:
     """The cache in *data*, or ``None`` when it is not a usable cache of *data_real*."""
     if not data.startswith(MAGIC):
         return None
@@ -125,9 +135,13 @@ def _parse(data: bytes, data_real: str) -> HashCache | None:
     pos = end + 1
     if len(data) != pos + paths_size + 6 * 8 * n + 64 * n:
         return None
-    paths = data[pos : pos + paths_size].decode("utf-8").split("\0")
-    if len(paths) != n + 1 or paths.pop() != "":
-        return None
+    blob = data[pos : pos + paths_size]
+    if walked is not None and len(walked) == n and _joined(walked) == blob:
+        paths = walked
+    else:
+        paths = blob.decode("utf-8").split("\0")
+        if len(paths) != n + 1 or paths.pop() != "":
+            return None
     pos += paths_size
     columns = {}
     for name, code in (*COLUMNS, *SAMPLES):
@@ -145,7 +159,7 @@ def _parse(data: bytes, data_real: str) -> HashCache | None:
 
 def save_cache(path: Path, data_real: str, cache: HashCache) -> None:
     """Write the cache (atomically: readers see the old one or the new one)."""
-    paths = ("\0".join(cache.path) + "\0" if cache.path else "").encode("utf-8")
+    paths = _joined(cache.path)
     header = {
         "data": _shown(data_real),
         "count": len(cache.path),

@@ -482,7 +482,7 @@ def _start_scan(req: SnapshotRequest) -> _Scan | None:
     stamp = clock.stamp()
     walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
     cache_file = cache_path(req.catalog, data_real)
-    cache = load_cache(cache_file, data_real)
+    cache = load_cache(cache_file, data_real, walk.paths)
     hashing = start_hashing(walk, data_real, cache, req.jobs)
     return _Scan(data_real, clock, stamp, walk, cache_file, cache, hashing)
 

@@ -303,6 +303,11 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
     cache.add("b/c\nd", (7, -8, 9, 2**64 - 1), "b" * 64, 0, 0)
     hashcache.save_cache(path, "/data", cache)
     assert hashcache.load_cache(path, "/data") == cache
+    # The paths just walked, when they are the cache's, are taken as they are (not decoded).
+    walked = ["a", "b/c\nd"]
+    assert hashcache.load_cache(path, "/data", walked).path is walked
+    for other in (["a", "b/c\ne"], ["a"], []):
+        assert hashcache.load_cache(path, "/data", other) == cache
     assert hashcache.load_cache(path, "/other") == hashcache.HashCache()
     body = path.read_bytes()
     damaged = [
