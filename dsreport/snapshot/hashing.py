@@ -33,7 +33,6 @@ import errno
 import hashlib
 import multiprocessing
 import os
-import queue
 import signal
 import stat
 import threading
@@ -55,6 +54,8 @@ BIG_FILE = 8 << 20
 """Files at least this big are hashed alone, a batch each (by the workers, when there are some)."""
 BATCH_FILES = 512
 """Files per batch, at most."""
+PROGRESS_EVERY = 0.1
+"""Seconds between two takes of the workers' results (and steps of the progress bar)."""
 _ZEROS = bytes(BLOCK)
 
 hash_calls = 0
@@ -456,9 +457,14 @@ class Hashing:
         self.cache = cache
         self._batches = batches
         self._pool: Pool | None = None
-        self._done: queue.SimpleQueue[Done | BaseException] = queue.SimpleQueue()
+        # Results arrive in the pool's result thread and wait in _arrived: this process's
+        # thread takes them in at most every PROGRESS_EVERY seconds, not once per batch (waking
+        # it for each batch slows the pool's threads, and so the workers, by a tenth).
         self._lock = threading.Lock()
+        self._arrived: list[Done | BaseException] = []
         self._sent = 0
+        self._received = 0
+        self._wake = threading.Event()
         self._jobs = jobs
         if jobs > 1 and len(batches) > 1:
             self._start()
@@ -476,14 +482,23 @@ class Hashing:
         with self._lock:
             self._sent += 1
         self._pool.apply_async(
-            _work, ((batch, defer_big),), callback=self._finished, error_callback=self._done.put
+            _work, ((batch, defer_big),), callback=self._finished, error_callback=self._arrive
         )
 
     def _finished(self, done: Done) -> None:
         """(In the pool's result thread.) Send the big files back alone, then pass it on."""
         for i in done[2]:
             self._send([i], False)
-        self._done.put(done)
+        self._arrive(done)
+
+    def _arrive(self, item: Done | BaseException) -> None:
+        """(In the pool's result thread.) Keep a result; wake the caller when it is the last
+        one, or an error."""
+        with self._lock:
+            self._arrived.append(item)
+            self._received += 1
+            if self._received == self._sent or isinstance(item, BaseException):
+                self._wake.set()
 
     def results(self, advance: Advance) -> tuple[list[ReadFiles], Hits]:
         """Every file's result: the files read, batch by batch, and the runs of cached hashes
@@ -512,16 +527,18 @@ class Hashing:
             self._start()
             for i in big:
                 self._send([i], False)
-        received = 0
         while True:
+            self._wake.wait(PROGRESS_EVERY)
             with self._lock:
-                if received == self._sent:
-                    break
-            item = self._done.get()
-            received += 1
-            if isinstance(item, BaseException):
-                raise item
-            self._take(item, found, hits, advance)
+                arrived, self._arrived = self._arrived, []
+                finished = self._received == self._sent
+                self._wake.clear()  # (set again by the next result that ends the round)
+            for item in arrived:
+                if isinstance(item, BaseException):
+                    raise item
+                self._take(item, found, hits, advance)
+            if finished:
+                break
         self.close()
         return found, hits
 
