@@ -97,15 +97,15 @@ def _column_lines(
 
 
 def file_manifest_bytes(
-    paths: list[str], sizes: list[int], hashes: list[str], origin: str
+    paths: Sequence[str], sizes: Sequence[int], hashes: Sequence[str], origin: str
 ) -> bytes:
     """:func:`manifest_bytes` of files (no link) given as columns, sorted by path, all of
     *origin* (a first version's): no entry is made, but for blocks that need escapes."""
     out = io.BytesIO()
     for start in range(0, len(paths), BLOCK):
         end = min(start + BLOCK, len(paths))
-        block_paths, block_sizes = paths[start:end], sizes[start:end]
-        block_hashes, origins = hashes[start:end], [origin] * (end - start)
+        block_paths, block_sizes = list(paths[start:end]), list(sizes[start:end])
+        block_hashes, origins = list(hashes[start:end]), [origin] * (end - start)
         lines = _column_lines(block_paths, block_sizes, block_hashes, origins)
         if lines is None:
             rows = zip(block_paths, block_sizes, block_hashes, origins, strict=True)

@@ -33,7 +33,7 @@ from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
 from dsreport.snapshot.compressed import files_to_sample, sample_file, sample_fraction
 from dsreport.snapshot.console import human_size
-from dsreport.snapshot.hashcache import COLUMNS, HashCache
+from dsreport.snapshot.hashcache import HashCache
 from dsreport.snapshot.hashing import (
     CacheIndex,
     Hashing,
@@ -61,11 +61,11 @@ class Content:
 
     hashes: list[str | None]
     """sha256 of each file; ``None`` for a file not recorded."""
-    sizes: list[int]
+    sizes: array[int]
     """Size of each file (as hashed): the walk's own column, filled in as files are hashed."""
-    sampled: list[int]
+    sampled: array[int]
     """Bytes of each file compressed as a sample."""
-    compressed: list[int]
+    compressed: array[int]
     """Their compressed size."""
     cache: HashCache
     """The new cache: trusted hashes of the files seen (made by :func:`sample_files`)."""
@@ -123,8 +123,8 @@ def hash_tree(
     out = Content(
         hashes=[None] * n,
         sizes=walk.sizes,
-        sampled=[0] * n,
-        compressed=[0] * n,
+        sampled=array("Q", bytes(8 * n)),
+        compressed=array("Q", bytes(8 * n)),
         cache=HashCache(),
     )
     trusted = bytearray(n)
@@ -189,20 +189,19 @@ def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
     def kept(column: list[_T]) -> Iterable[_T]:
         return column if every else compress(column, trusted)
 
-    columns = (walk.sizes, walk.mtimes, walk.ctimes, walk.inos)
-    size, mtime, ctime, ino = (
-        array(code, kept(column)) for (_, code), column in zip(COLUMNS, columns, strict=True)
-    )
+    def kept_array(column: array[int]) -> array[int]:
+        return column[:] if every else array(column.typecode, compress(column, trusted))
+
     hashes = kept(out.hashes)
     return HashCache(
         path=list(kept(walk.paths)),
-        size=size,
-        mtime_ns=mtime,
-        ctime_ns=ctime,
-        ino=ino,
+        size=kept_array(walk.sizes),
+        mtime_ns=kept_array(walk.mtimes),
+        ctime_ns=kept_array(walk.ctimes),
+        ino=kept_array(walk.inos),
         hashes=[h for h in hashes if h is not None],
-        sampled=array("Q", kept(out.sampled)),
-        compressed=array("Q", kept(out.compressed)),
+        sampled=kept_array(out.sampled),
+        compressed=kept_array(out.compressed),
     )
 
 

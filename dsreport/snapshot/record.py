@@ -239,19 +239,20 @@ def _make_plan(req: SnapshotRequest) -> _Plan:
 class _Recorded:
     """The columns of the files recorded (those hashed), in path order."""
 
-    paths: list[str]
-    sizes: list[int]
+    paths: Sequence[str]
+    sizes: Sequence[int]
     hashes: list[str]
-    sampled: list[int]
-    compressed: list[int]
+    sampled: Sequence[int]
+    compressed: Sequence[int]
 
     @classmethod
     def of(cls, walk: Walk, content: Content) -> _Recorded:
-        """Keep the rows of *walk* and *content* whose file has a hash."""
+        """Keep the rows of *walk* and *content* whose file has a hash (the columns themselves,
+        when every file has one)."""
         keep = [digest is not None for digest in content.hashes]
         every = all(keep)
 
-        def kept(column: list[_T]) -> list[_T]:
+        def kept(column: Sequence[_T]) -> Sequence[_T]:
             return column if every else list(compress(column, keep))
 
         hashes = [digest for digest in content.hashes if digest is not None]

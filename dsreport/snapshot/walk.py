@@ -30,6 +30,7 @@ from __future__ import annotations
 import operator
 import os
 import stat
+from array import array
 from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -86,7 +87,10 @@ class Skipped(NamedTuple):
 
 @dataclass
 class Walk:
-    """What a walk found: the files as columns (row *i* of each list is file *i*), by path."""
+    """What a walk found: the files as columns (row *i* of each is file *i*), by path.
+
+    The stat columns are arrays of machine integers, of the hash cache's types: whole runs of
+    them are copied from the cache, or from the workers' results, with no object per file."""
 
     folders: list[Folder]
     """Every folder read, the data folder first."""
@@ -96,14 +100,14 @@ class Walk:
     """Index in :attr:`folders` of the folder holding each file to read."""
     names: list[str] = field(default_factory=list)
     """Name of each file to read in its folder (the target's, for a symlink)."""
-    sizes: list[int] = field(default_factory=list)
+    sizes: array[int] = field(default_factory=lambda: array("Q"))
     """``st_size`` of each file: 0 until it is hashed (the walk stats only symlinks' targets);
     likewise the three columns that follow."""
-    mtimes: list[int] = field(default_factory=list)
+    mtimes: array[int] = field(default_factory=lambda: array("q"))
     """``st_mtime_ns`` of each file."""
-    ctimes: list[int] = field(default_factory=list)
+    ctimes: array[int] = field(default_factory=lambda: array("q"))
     """``st_ctime_ns`` of each file."""
-    inos: list[int] = field(default_factory=list)
+    inos: array[int] = field(default_factory=lambda: array("Q"))
     """``st_ino`` of each file."""
     skipped: list[Skipped] = field(default_factory=list)
     """What is not recorded, sorted by path."""
@@ -128,7 +132,7 @@ class Walk:
         for column, value in zip(self._columns(), found, strict=True):
             column.append(value)
 
-    def _columns(self) -> list[list[Any]]:
+    def _columns(self) -> list[Any]:
         return [
             self.paths,
             self.folder,
@@ -146,7 +150,8 @@ class Walk:
             return
         order = sorted(range(len(paths)), key=paths.__getitem__)
         for column in self._columns():
-            column[:] = [column[i] for i in order]
+            rows = [column[i] for i in order]
+            column[:] = array(column.typecode, rows) if isinstance(column, array) else rows
 
 
 class FolderChanged(OSError):
@@ -362,9 +367,9 @@ def _walk_folders(
         else:
             add_files(index, prefix, files[taken:])
             stack.pop()
-    n = len(walk.paths)
+    zeros = bytes(8 * len(walk.paths))
     for column in (walk.sizes, walk.mtimes, walk.ctimes, walk.inos):
-        column.extend([0] * n)
+        column.frombytes(zeros)
 
 
 def _inside(path: str, root: str) -> bool:
