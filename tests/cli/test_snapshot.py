@@ -210,12 +210,16 @@ def test_a_second_snapshot_of_an_unchanged_folder_only_stats(
         {**row, "origin": row["origin"]} for row in manifest(written(first, catalog))
     ]
     monkeypatch.undo()
-    (data / "f3.txt").write_text("three")
-    age(data / "f3.txt")
+    for name in ("f3.txt", "f7.txt"):  # (two files apart in one batch: settled together)
+        (data / name).write_text(f"changed {name}")
+        age(data / name)
     third = snap(run, data, catalog, "--jobs", "1", "--parent", "latest")
-    assert "Hashed 1 file; reused 20 hashes from the cache" in third.stdout
-    assert hashing.hash_calls == calls + 1
-    assert "  modified: f3.txt" in third.stdout
+    assert "Hashed 2 files; reused 19 hashes from the cache" in third.stdout
+    assert hashing.hash_calls == calls + 2
+    assert "  modified: f3.txt" in third.stdout and "  modified: f7.txt" in third.stdout
+    assert as_sha256sum(written(third, catalog)) == sha256sum(data)
+    fourth = snap(run, data, catalog, "--jobs", "1", "--parent", "latest")
+    assert "Hashed 0 files; reused 21 hashes from the cache" in fourth.stdout
 
 
 def test_racy_files_are_recorded_but_not_cached(

@@ -16,11 +16,12 @@ from hypothesis import strategies as st
 
 from dsreport.catalog.write import assign_origins, entry_dict, manifest_bytes
 from dsreport.diff import entry_changed
+from dsreport.fsutil import Background
 from dsreport.globs import compile_globs
 from dsreport.model import Entry, PreviewSection
-from dsreport.snapshot import compressed, hashcache, hashing, plan, preview
+from dsreport.snapshot import compressed, hashcache, hashing, plan, preview, walk
 from dsreport.snapshot.clock import is_racy
-from dsreport.snapshot.walk import Folder, Walk
+from dsreport.snapshot.walk import Folder, Walk, _classify
 
 # --- globs ----------------------------------------------------------------------------------
 
@@ -433,3 +434,44 @@ def test_manifest_bytes_matches_its_definition(entries: list[Entry]) -> None:
 
     ordered = sorted(entries, key=lambda e: e.path)
     assert manifest_bytes(entries) == b"".join(orjson.dumps(entry_dict(e)) + b"\n" for e in ordered)
+
+
+# --- helpers of the snapshot ----------------------------------------------------------------
+
+
+def test_background_raises_its_error_when_waited_for_unless_the_block_failed() -> None:
+    def fail() -> None:
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space left"), Background(fail):
+        pass
+    with pytest.raises(KeyError), Background(fail):  # the block's own error wins
+        raise KeyError("the block's")
+    done: list[int] = []
+    task = Background(lambda: done.append(1))
+    task.wait()
+    task.wait()  # (waiting again is harmless)
+    assert done == [1]
+
+
+class _Entry:
+    """A listing entry whose type the listing did not give and whose lstat fails."""
+
+    def __init__(self, name: str, kind: str) -> None:
+        self.name, self.kind = name, kind
+
+    def is_file(self, follow_symlinks: bool = True) -> bool:
+        if self.kind == "lost":
+            raise PermissionError(13, "Permission denied")
+        return self.kind == "file"
+
+    def is_symlink(self) -> bool:
+        return self.kind == "link"
+
+
+def test_entries_whose_type_cannot_be_told_are_reported() -> None:
+    entries = [_Entry("a", "file"), _Entry("b", "lost"), _Entry("c", "link")]
+    files, listing = _classify(entries)  # type: ignore[arg-type]
+    assert files == ["a"]
+    problem = "cannot stat it: Permission denied"
+    assert listing == [("b", walk.OTHER, None, problem), ("c", walk.LINK, None, None)]
