@@ -399,12 +399,20 @@ def _manifest(
     """The new version's number of files, the entries of the files at the rows *candidates*
     (those recorded), its changes from the parents and its manifest."""
     from dsreport.catalog.write import assign_origins, file_manifest_bytes, manifest_bytes
-    from dsreport.diff import Changes, compute_changes, merge_contents
+    from dsreport.diff import Changes, changes_on_same_paths, compute_changes, merge_contents
 
     recorded = _Recorded.of(walk, content)
     base = merge_contents(parents) if parents else {}
     rows = [i for i in candidates if content.hashes[i] is not None]
-    if base:
+    same = base and changes_on_same_paths(
+        where.vid, recorded.paths, recorded.sizes, recorded.hashes, base
+    )
+    if same and recorded.paths is walk.paths:
+        # Files only modified since the parents (none added or removed), every one recorded.
+        entries, changes = same
+        chosen = [entries[i] for i in rows]
+        manifest = manifest_bytes(entries)
+    elif base:
         entries = assign_origins(where.vid, recorded.entries(""), base)
         by_path = dict(zip(recorded.paths, entries, strict=True))
         changes = compute_changes(base, by_path)

@@ -16,7 +16,13 @@ from hypothesis import strategies as st
 
 from dsreport.catalog import write
 from dsreport.catalog.write import assign_origins, entry_dict, manifest_bytes
-from dsreport.diff import Changes, compute_changes, entry_changed, total_size
+from dsreport.diff import (
+    Changes,
+    changes_on_same_paths,
+    compute_changes,
+    entry_changed,
+    total_size,
+)
 from dsreport.globs import compile_globs
 from dsreport.model import Entry, PreviewSection
 from dsreport.snapshot import compressed, preview
@@ -188,6 +194,41 @@ def test_compute_changes_matches_the_definition(
     content = {e.path: base.get(e.path, e) if shared else e for e in reversed(new)}
     assert compute_changes(base, content) == _changes_by_definition(base, content)
     assert total_size(content.values()) == sum(e.size or 0 for e in content.values())
+
+
+@given(
+    _entries(_small_path),
+    st.lists(st.tuples(st.sampled_from(["0" * 64, "1" * 64, "2" * 64]), st.integers(0, 2))),
+    st.sampled_from(["v9", "v1"]),
+)
+def test_changes_on_same_paths_match_assign_origins_and_compute_changes(
+    old: list[Entry], news: list[tuple[str, int]], vid: str
+) -> None:
+    base = {e.path: e for e in sorted(old)}
+    paths = list(base)
+    # New columns on the base's paths: some files keep their hash (and maybe their size).
+    hashes = [news[k][0] if k < len(news) else (e.hash or "") for k, e in enumerate(base.values())]
+    sizes = [news[k][1] if k < len(news) else (e.size or 0) for k, e in enumerate(base.values())]
+    got = changes_on_same_paths(vid, paths, sizes, hashes, base)
+    if any(e.link is not None or e.hash is None for e in base.values()):
+        assert got is None
+        return
+    assert got is not None
+    entries, changes = got
+    expected = assign_origins(
+        vid, [Entry(*row, "") for row in zip(paths, sizes, hashes, strict=True)], base
+    )
+    assert entries == expected
+    # Unchanged files are the base's very entries, as assign_origins gives them.
+    assert [e is b for e, b in zip(entries, expected, strict=True)] == [
+        e is b for e, b in zip(expected, base.values(), strict=True)
+    ]
+    assert changes == compute_changes(base, dict(zip(paths, entries, strict=True)))
+    if paths:  # other paths, or the same in another order: not this case
+        assert changes_on_same_paths(vid, paths[1:], sizes[1:], hashes[1:], base) is None
+    if len(paths) > 1:
+        swapped = [paths[1], paths[0], *paths[2:]]
+        assert changes_on_same_paths(vid, swapped, sizes, hashes, base) is None
 
 
 # --- previews and the compressed size -------------------------------------------------------
