@@ -97,18 +97,18 @@ def _column_lines(
 
 
 def file_manifest_bytes(
-    paths: Sequence[str], sizes: Sequence[int], hashes: Sequence[str], origin: str
+    paths: Sequence[str], sizes: Sequence[int], hashes: Sequence[str], origins: Sequence[str]
 ) -> bytes:
-    """:func:`manifest_bytes` of files (no link) given as columns, sorted by path, all of
-    *origin* (a first version's): no entry is made, but for blocks that need escapes."""
+    """:func:`manifest_bytes` of files (no link) given as columns, sorted by path: no entry is
+    made, but for blocks that need escapes."""
     out = io.BytesIO()
     for start in range(0, len(paths), BLOCK):
         end = min(start + BLOCK, len(paths))
         block_paths, block_sizes = list(paths[start:end]), list(sizes[start:end])
-        block_hashes, origins = list(hashes[start:end]), [origin] * (end - start)
-        lines = _column_lines(block_paths, block_sizes, block_hashes, origins)
+        block_hashes, block_origins = list(hashes[start:end]), list(origins[start:end])
+        lines = _column_lines(block_paths, block_sizes, block_hashes, block_origins)
         if lines is None:
-            rows = zip(block_paths, block_sizes, block_hashes, origins, strict=True)
+            rows = zip(block_paths, block_sizes, block_hashes, block_origins, strict=True)
             lines = _lines([Entry(*row) for row in rows])
         out.write(lines)
     return out.getvalue()

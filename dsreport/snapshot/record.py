@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from itertools import compress, repeat
+from operator import itemgetter
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
@@ -411,7 +412,8 @@ def _manifest(
         # Files only modified since the parents (none added or removed), every one recorded.
         entries, changes = same
         chosen = [entries[i] for i in rows]
-        manifest = manifest_bytes(entries)
+        origins = list(map(itemgetter(3), entries))
+        manifest = file_manifest_bytes(recorded.paths, recorded.sizes, recorded.hashes, origins)
     elif base:
         entries = assign_origins(where.vid, recorded.entries(""), base)
         by_path = dict(zip(recorded.paths, entries, strict=True))
@@ -423,7 +425,9 @@ def _manifest(
         # and the manifest is made from the columns, with no entry per file.
         chosen = _Recorded.of_rows(walk, content, rows).entries(where.vid)
         changes = Changes(tuple(recorded.paths), (), (), sum(recorded.sizes))
-        manifest = file_manifest_bytes(recorded.paths, recorded.sizes, recorded.hashes, where.vid)
+        manifest = file_manifest_bytes(
+            recorded.paths, recorded.sizes, recorded.hashes, [where.vid] * len(recorded.paths)
+        )
     return len(recorded.paths), chosen, changes, manifest
 
 

@@ -77,19 +77,18 @@ def test_manifest_bytes_of_plain_files_are_built_as_text(paths: list[str]) -> No
 
 
 @given(
-    st.lists(st.tuples(_path, st.integers(0, 2**63)), max_size=12),
-    _origin,
+    st.lists(st.tuples(_path, st.integers(0, 2**63), _origin), max_size=12),
     st.sampled_from([1, 2, 3, write.BLOCK]),
 )
 def test_file_manifest_bytes_from_columns_match_the_definition(
-    files: list[tuple[str, int]], origin: str, block: int
+    files: list[tuple[str, int, str]], block: int
 ) -> None:
-    files = sorted(dict(files).items())
-    entries = [Entry(path, size, f"{size:064x}", origin) for path, size in files]
+    rows = sorted({path: (size, origin) for path, size, origin in files}.items())
+    entries = [Entry(path, size, f"{size:064x}", origin) for path, (size, origin) in rows]
     paths, sizes = [e.path for e in entries], [e.size or 0 for e in entries]
-    hashes = [e.hash or "" for e in entries]
+    hashes, origins = [e.hash or "" for e in entries], [e.origin for e in entries]
     with mock.patch.object(write, "BLOCK", block):
-        made = write.file_manifest_bytes(paths, sizes, hashes, origin)
+        made = write.file_manifest_bytes(paths, sizes, hashes, origins)
     assert made == _manifest_by_definition(entries)
 
 
