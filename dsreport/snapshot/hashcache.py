@@ -23,6 +23,12 @@ size, ``mtime_ns``, ``ctime_ns`` and inode. Only hashes that are not racy (see
 granularity is hashed again. The file is rewritten whole after each snapshot that hashed
 anything, holding the files that snapshot saw. A cache that cannot be read, is damaged, or was
 written on a machine of another byte order is ignored (everything is hashed), never fatal.
+
+The file is replaced atomically (readers see the old one or the new one) but not flushed to
+disk: after a crash it may be the old one, or the new one cut short. A cut file is empty, or
+holds zeros where its data did not reach the disk: its length, its path count or its hex
+digits fail the checks, and zeros in the stat columns match no file (no file has inode 0), so
+it never gives a wrong hash.
 """
 
 from __future__ import annotations
@@ -170,4 +176,6 @@ def save_cache(path: Path, data_real: str, cache: HashCache) -> None:
     body += [column.tobytes() for column in cache.arrays()]
     body.append("".join(cache.hashes).encode("ascii"))
     path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, b"".join(body))
+    # Not flushed to disk (two fsyncs of the cache and the manifest queued behind each other on
+    # the disk at the end of a snapshot): a cache cut short by a crash fails its checks.
+    atomic_write_bytes(path, b"".join(body), durable=False)

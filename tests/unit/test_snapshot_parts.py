@@ -320,10 +320,27 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
         b"not a cache",
         body.replace(b"b/c", b"\xff/c"),
     ]
+    # A cache cut short by a crash (it is not flushed to disk) is empty, or holds zeros where
+    # its data did not reach the disk: in its paths, its hashes or anywhere from the header on.
+    paths_at = body.index(b"a\0b/c")
+    hashes_at = len(body) - 128
+    damaged += [
+        b"",
+        bytes(len(body)),
+        body[:paths_at] + bytes(len(body) - paths_at),
+        body[:paths_at] + bytes(4) + body[paths_at + 4 :],
+        body[:hashes_at] + bytes(64) + body[hashes_at + 64 :],
+        body[:-10] + bytes(10),
+    ]
     assert all(d != body for d in damaged)
     for damage in damaged:
         path.write_bytes(damage)
         assert hashcache.load_cache(path, "/data") == hashcache.HashCache()
+    # Zeros in the stat columns load, but match no file: no file has inode 0.
+    columns_at = paths_at + len(b"a\0b/c\nd\0")
+    path.write_bytes(body[:columns_at] + bytes(4 * 8 * 2) + body[columns_at + 4 * 8 * 2 :])
+    zeroed = hashcache.load_cache(path, "/data")
+    assert list(zeroed.ino) == [0, 0] and zeroed.hashes == cache.hashes
 
 
 # --- previews -------------------------------------------------------------------------------
