@@ -44,7 +44,7 @@ from dsreport.snapshot.hashing import (
     make_batches,
     open_recorded,
 )
-from dsreport.snapshot.walk import Skipped, Walk
+from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk
 
 _T = TypeVar("_T")
 MAX_READS = 4
@@ -307,7 +307,7 @@ def _sample(walk: Walk, root: str, out: Content) -> None:
     """Take the compression sample of the files read, as they were hashed: a file that changed
     since is left unsampled (the estimate is only an estimate)."""
     fraction = sample_fraction(sum(compress(out.sizes, out.hashes)))  # (the files recorded)
-    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    root_fd = os.open(root, ROOT_FLAGS)
     try:
         for i, phase in files_to_sample(out.read, walk.paths, out.sizes, fraction):
             try:

@@ -44,7 +44,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.pool import Pool
 from typing import NamedTuple
 
-from dsreport.snapshot.walk import Walk, open_folder
+from dsreport.snapshot.walk import ROOT_FLAGS, Walk, open_folder
 
 BLOCK = 1 << 20
 """Bytes read at a time."""
@@ -408,7 +408,7 @@ def _worker_start(root: str, walk: Walk, cache: CacheIndex | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
-    _root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    _root_fd = os.open(root, ROOT_FLAGS)
     _walk, _cache = walk, cache
 
 
@@ -511,7 +511,7 @@ class Hashing:
         hits: Hits = []
         if self._pool is None:
             big: list[int] = []
-            root_fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            root_fd = os.open(self.root, ROOT_FLAGS)
             try:
                 for batch in self._batches:
                     done = hash_batch(root_fd, self.walk, batch, self.cache, self._jobs > 1)

@@ -54,7 +54,7 @@ from dsreport.snapshot.hashcache import (
 )
 from dsreport.snapshot.hashing import Hashing, open_recorded
 from dsreport.snapshot.preview import previewable, write_previews
-from dsreport.snapshot.walk import Skipped, Walk, walk_tree
+from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, walk_tree
 from dsreport.textsafe import safe_text
 
 # The modules built on the catalog's models import pydantic (a sixth of a second): they are
@@ -405,11 +405,15 @@ def _manifest(
     recorded = _Recorded.of(walk, content)
     base = merge_contents(parents) if parents else {}
     rows = [i for i in candidates if content.hashes[i] is not None]
-    same = base and changes_on_same_paths(
-        where.vid, recorded.paths, recorded.sizes, recorded.hashes, base
+    # Every file recorded (the columns are the walk's own): the walk's rows index the entries.
+    every = recorded.paths is walk.paths
+    same = (
+        every
+        and base
+        and changes_on_same_paths(where.vid, recorded.paths, recorded.sizes, recorded.hashes, base)
     )
-    if same and recorded.paths is walk.paths:
-        # Files only modified since the parents (none added or removed), every one recorded.
+    if same:
+        # Files only modified since the parents (none added or removed).
         entries, changes = same
         chosen = [entries[i] for i in rows]
         origins = list(map(itemgetter(3), entries))
@@ -559,7 +563,7 @@ def _write_previews(
 ) -> None:
     """Keep the previews in *out_dir* and print what was kept."""
     cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
-    root_fd = os.open(where.data_real, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    root_fd = os.open(where.data_real, ROOT_FLAGS)
     try:
         config = where.catalog.config.preview
         report = write_previews(entries, config, _opener(root_fd, walk), out_dir, cache_dir)

@@ -39,6 +39,9 @@ from typing import Any, NamedTuple
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 """How folders are opened: never through a symlink."""
+ROOT_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+"""How the data folder itself is opened (its own path may go through symlinks): the walk, the
+workers, the sample and the previews open the folders below it relative to that descriptor."""
 SHORT_PATH = 3072
 """Paths up to this many bytes are opened in one call; longer ones one component at a time
 (the system limit, ``PATH_MAX``, is 4096 bytes on Linux)."""
@@ -215,7 +218,7 @@ def walk_tree(root: str, *, skip: Collection[str] = ()) -> Walk:
     The walk is depth-first with each folder's entries sorted by name, a subfolder's name
     followed by ``/``: the files come out sorted by path, with no sort of the whole list.
     """
-    root_fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    root_fd = os.open(root, ROOT_FLAGS)
     try:
         st = os.fstat(root_fd)
         walk = Walk(folders=[Folder((), "", st.st_dev, st.st_ino)])
