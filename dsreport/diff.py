@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from itertools import compress, filterfalse, repeat
 from operator import and_, attrgetter, eq, is_, is_not, itemgetter, ne, not_
 
-from dsreport.model import Content, Entry
+from dsreport.entry import Content, Entry
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@
 The documents of a catalog (``dataset.json``, ``version.json``, a manifest line, ``dsreport.toml``)
 are pydantic dataclasses: the same definitions validate the files and generate the JSON Schema
 that ``dsreport schema`` prints, so the two cannot drift. Each field's docstring is its
-description in the schema. The catalog as a whole (:class:`Catalog`) and the in-memory
-manifest entry (:class:`Entry`) are plain, cheap types.
+description in the schema. The catalog as a whole (:class:`Catalog`) is a plain, cheap type,
+and so is the in-memory manifest entry (:class:`Entry`, defined in :mod:`dsreport.entry`).
 """
 
 from __future__ import annotations
@@ -14,23 +14,26 @@ from collections.abc import Mapping
 from dataclasses import dataclass as plain_dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, ConfigDict, Field
 from pydantic.dataclasses import dataclass
 
+# Re-exported: the entry and its limits are defined without pydantic (see dsreport.entry).
+from dsreport.entry import ID_PATTERN as ID_PATTERN
+from dsreport.entry import MAX_INT as MAX_INT
+from dsreport.entry import Content as Content
+from dsreport.entry import Entry as Entry
+
 FORMAT = 1
 """The catalog format this version of dsreport reads and writes."""
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]*$"
 HASH_PATTERN = r"^[0-9a-f]{64}$"
 RFC3339_PATTERN = (
     r"^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
     r"(Z|[+-][0-9]{2}:[0-9]{2})$"
 )
-MAX_INT = 2**63 - 1
-"""Sizes are stored as signed 64-bit integers by most tools; larger values are refused."""
 
 _RFC3339 = re.compile(RFC3339_PATTERN)
 
@@ -260,25 +263,6 @@ class CatalogConfig:
     """Build settings."""
     preview: PreviewSection = PreviewSection()
     """Preview settings."""
-
-
-class Entry(NamedTuple):
-    """One manifest entry in memory: a file (``link`` is ``None``) or a link."""
-
-    path: str
-    size: int | None
-    hash: str | None
-    origin: str
-    link: str | None = None
-
-    @property
-    def is_link(self) -> bool:
-        """True for a link entry."""
-        return self.link is not None
-
-
-Content = Mapping[str, Entry]
-"""A version's content: its entries by path."""
 
 
 @plain_dataclass(frozen=True)

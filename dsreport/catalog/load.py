@@ -30,6 +30,7 @@ from dsreport.catalog.manifest import (
     MANIFEST_NAMES,
     ManifestUnreadable,
     parse_manifest,
+    read_manifest,
     read_manifest_bytes,
     validation_messages,
 )
@@ -344,11 +345,4 @@ def load_catalog(
 def read_content(catalog: Catalog, vid: str) -> dict[str, Entry]:
     """The content of version *vid*, by path. Raises :class:`CatalogInvalid` if it is bad."""
     version = catalog.versions[vid]
-    rel = version.manifest_path.relative_to(catalog.root).as_posix()
-    try:
-        entries, problems = parse_manifest(read_manifest_bytes(version.manifest_path), rel)
-    except ManifestUnreadable as exc:
-        raise DsreportError(f"cannot read the manifest: {exc}", file=rel) from None
-    if problems:
-        raise CatalogInvalid(problems)
-    return {e.path: e for e in entries}
+    return read_manifest(version.manifest_path, version.manifest_path.relative_to(catalog.root))

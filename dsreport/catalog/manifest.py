@@ -10,6 +10,7 @@ reports every problem with its line. The fast path must never accept what the mo
 
 from __future__ import annotations
 
+import functools
 import gc
 import gzip
 import json
@@ -18,14 +19,18 @@ import re
 import zlib
 from collections.abc import Iterable
 from operator import itemgetter
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
 import orjson
-from pydantic import TypeAdapter, ValidationError
 
-from dsreport.errors import Problem
-from dsreport.model import ID_PATTERN, MAX_INT, Entry, FileEntry, LinkEntry
+from dsreport.entry import ID_PATTERN, MAX_INT, Entry
+from dsreport.errors import CatalogInvalid, DsreportError, Problem
+
+# A valid manifest is parsed without pydantic (the snapshot reads its parents' manifests in a
+# process that never imports it); the models judge the lines of one that is not.
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
 
 MANIFEST_NAMES = ("manifest.jsonl", "manifest.jsonl.gz")
 _ID = re.compile(ID_PATTERN)
@@ -36,8 +41,6 @@ _HEX_DIGITS = b"0123456789abcdef"
 # ".." segment.
 _BAD_PATH_MARKS = ("\n/", "/\n", "//", "\n\n", "\x00")
 _BAD_DOT_MARKS = tuple(f"{a}{dots}{b}" for dots in (".", "..") for a in "\n/" for b in "\n/")
-_FILE_ADAPTER: TypeAdapter[FileEntry] = TypeAdapter(FileEntry)
-_LINK_ADAPTER: TypeAdapter[LinkEntry] = TypeAdapter(LinkEntry)
 
 
 class ManifestUnreadable(Exception):
@@ -54,6 +57,20 @@ def read_manifest_bytes(path: Path) -> bytes:
     except (OSError, EOFError, zlib.error) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise ManifestUnreadable(reason or type(exc).__name__) from None
+
+
+def read_manifest(path: Path, rel: PurePath) -> dict[str, Entry]:
+    """The entries of the manifest at *path* (*rel* in messages: its path in the catalog), by
+    path. Raises :class:`DsreportError` if it cannot be read, :class:`CatalogInvalid` if it is
+    not valid."""
+    shown = rel.as_posix()
+    try:
+        entries, problems = parse_manifest(read_manifest_bytes(path), shown)
+    except ManifestUnreadable as exc:
+        raise DsreportError(f"cannot read the manifest: {exc}", file=shown) from None
+    if problems:
+        raise CatalogInvalid(problems)
+    return {e.path: e for e in entries}
 
 
 def parse_manifest(data: bytes, rel: str) -> tuple[list[Entry], list[Problem]]:
@@ -156,8 +173,21 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+@functools.cache
+def _adapters() -> tuple[TypeAdapter[Any], TypeAdapter[Any]]:
+    """The validators of a file line and of a link line (made once, on first use)."""
+    from pydantic import TypeAdapter
+
+    from dsreport.model import FileEntry, LinkEntry
+
+    return TypeAdapter(FileEntry), TypeAdapter(LinkEntry)
+
+
 def _slow_parse(lines: list[bytes], rel: str) -> tuple[list[Entry], list[Problem]]:
     """Validate line by line with the models and report every problem with its line."""
+    from pydantic import ValidationError
+
+    file_adapter, link_adapter = _adapters()
     problems: list[Problem] = []
     entries: list[tuple[int, Entry]] = []
     for number, raw in enumerate(lines, start=1):
@@ -186,7 +216,7 @@ def _slow_parse(lines: list[bytes], rel: str) -> tuple[list[Entry], list[Problem
                 Problem(rel, number, "", f"expected a JSON object, got {_json_type(row)}")
             )
             continue
-        adapter: TypeAdapter[Any] = _LINK_ADAPTER if "link" in row else _FILE_ADAPTER
+        adapter: TypeAdapter[Any] = link_adapter if "link" in row else file_adapter
         try:
             doc = adapter.validate_json(raw)
         except ValidationError as exc:

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import dataclasses
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from dsreport.diff import entry_changed
-from dsreport.model import Content, DatasetJson, Entry, VersionJson
+from dsreport.entry import Content, Entry
+
+if TYPE_CHECKING:  # (the snapshot writes documents without importing pydantic)
+    from dsreport.model import DatasetJson, VersionJson
 
 
 def _document(obj: Any) -> dict[str, Any]:
-    doc = dataclasses.asdict(obj)
+    doc = dict(obj) if isinstance(obj, Mapping) else dataclasses.asdict(obj)
     # Optional keys are written only when set, so hand-written catalogs stay minimal.
     for key in ("status", "extra"):
         if key in doc and doc[key] is None:
@@ -31,8 +34,9 @@ def _document(obj: Any) -> dict[str, Any]:
     return doc
 
 
-def document_bytes(obj: DatasetJson | VersionJson) -> bytes:
-    """``dataset.json`` or ``version.json`` bytes for a model."""
+def document_bytes(obj: DatasetJson | VersionJson | Mapping[str, Any]) -> bytes:
+    """``dataset.json`` or ``version.json`` bytes for a model, or for a dict of a model's
+    fields in the model's order (the snapshot's: it writes without importing pydantic)."""
     return orjson.dumps(_document(obj), option=orjson.OPT_INDENT_2) + b"\n"
 
 
