@@ -31,19 +31,16 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import multiprocessing
 import os
-import signal
 import stat
 import threading
 from array import array
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 from multiprocessing.pool import Pool
 from typing import NamedTuple
 
+from dsreport.snapshot.processes import as_helper, start_context, stop_signals_held
 from dsreport.snapshot.walk import ROOT_FLAGS, Walk, open_folder
 
 BLOCK = 1 << 20
@@ -383,31 +380,11 @@ _walk: Walk | None = None
 """In a worker process: the walk."""
 
 
-_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextmanager
-def _stop_signals_held() -> Iterator[None]:
-    """Hold back Ctrl-C and SIGTERM while worker processes are forked.
-
-    Python drops a signal that reaches a child between the fork and its after-fork clean-up: a
-    worker could miss the SIGTERM that ends it, and the pool would wait for it for ever. Held,
-    the signal waits until the worker has given SIGTERM its default action (:func:`_worker_start`).
-    """
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
 def _worker_start(root: str, walk: Walk, cache: CacheIndex | None) -> None:
-    """Open the data folder once. Ctrl-C is left to the main process, which stops the workers
-    with SIGTERM: its default action ends a worker at once (not the main process's handler)."""
+    """Open the data folder once (Ctrl-C is left to the main process: see
+    :mod:`~dsreport.snapshot.processes`)."""
     global _root_fd, _walk, _cache
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+    as_helper()
     _root_fd = os.open(root, ROOT_FLAGS)
     _walk, _cache = walk, cache
 
@@ -425,14 +402,6 @@ def make_batches(files: int | Sequence[int]) -> list[Batch]:
     if isinstance(files, int):
         return [range(i, min(i + BATCH_FILES, files)) for i in range(0, files, BATCH_FILES)]
     return [files[i : i + BATCH_FILES] for i in range(0, len(files), BATCH_FILES)]
-
-
-def _context() -> BaseContext:
-    """``fork`` (fast to start) when no other thread runs, else ``forkserver`` or ``spawn``."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
 Advance = Callable[[int, int], None]
@@ -472,8 +441,8 @@ class Hashing:
                 self._send(batch, True)
 
     def _start(self) -> None:
-        with _stop_signals_held():
-            self._pool = _context().Pool(
+        with stop_signals_held():
+            self._pool = start_context().Pool(
                 self._jobs, initializer=_worker_start, initargs=(self.root, self.walk, self.cache)
             )
 

@@ -20,7 +20,7 @@ from click.testing import Result
 
 from dsreport.catalog.load import load_catalog, read_content
 from dsreport.model import Version
-from dsreport.snapshot import content, hashing, record
+from dsreport.snapshot import content, hashing, processes, record
 from dsreport.snapshot.record import terminate_as_interrupt
 
 Run = Callable[..., Result]
@@ -177,7 +177,7 @@ def test_workers_start_without_fork_while_other_threads_run(
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert hashing._context().get_start_method() != "fork"
+        assert processes.start_context().get_start_method() != "fork"
         calls = hashing.hash_calls
         version = written(snap(run, data, catalog, "--jobs", "2"), catalog)
         assert hashing.hash_calls == calls, "hashed in worker processes, not in this one"
