@@ -59,3 +59,8 @@ class CatalogInvalid(DsreportError):
         first = str(self.problems[0]) if self.problems else ""
         more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
         super().__init__(f"invalid catalog: {first}{more}; run 'dsreport validate' for the list")
+
+    def __reduce__(self) -> tuple[type[CatalogInvalid], tuple[tuple[Problem, ...]]]:
+        # Made from its problems again when unpickled (it travels from the process that loads
+        # the catalog for a snapshot).
+        return CatalogInvalid, (self.problems,)

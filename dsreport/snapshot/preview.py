@@ -1,6 +1,6 @@
 """Small previews of a version's files, kept in ``versions/<id>/preview/``.
 
-What is kept (caps from ``[preview]`` in ``dsreport.toml``; see :class:`PreviewSection`):
+What is kept (caps from ``[preview]`` in ``dsreport.toml``; see :class:`PreviewSettings`):
 
 - ``.csv``: the header and the first ``max_rows`` records, cut at record ends (quoted newlines
   respected), bytes unchanged; ``.tsv``: the first ``max_rows + 1`` lines; ``.jsonl``/``.ndjson``:
@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import os
@@ -38,8 +39,9 @@ from typing import TYPE_CHECKING, BinaryIO
 from dsreport.fsutil import atomic_write_bytes
 from dsreport.globs import compile_globs
 
-if TYPE_CHECKING:  # (pydantic is imported by the snapshot once its workers are hashing)
-    from dsreport.model import Entry, PreviewSection
+if TYPE_CHECKING:
+    from dsreport.entry import Entry
+    from dsreport.model import PreviewSection
 
 TABLE_READ_FACTOR = 64
 """Tables (CSV, TSV, JSONL) are read up to this many times ``max_text_bytes`` (at least 64 KiB)."""
@@ -73,6 +75,25 @@ IMAGE_EXTS = {
 """Image extensions and the format of their thumbnail (PNG for those browsers do not show)."""
 _KNOWN_EXTENSIONS = frozenset({*TABLE_EXTS, *TEXT_EXTS, *IMAGE_EXTS})
 README_NAMES = frozenset({"readme.md", "readme.markdown", "readme", "readme.txt", "readme.rst"})
+
+
+@dataclass(frozen=True)
+class PreviewSettings:
+    """The ``[preview]`` settings, as plain values: those of
+    :class:`~dsreport.model.PreviewSection` (which validates them, and says what each means),
+    handed to a snapshot's main process, which does not import pydantic."""
+
+    enabled: bool
+    max_rows: int
+    max_text_bytes: int
+    max_image_px: int
+    max_files: int
+    exclude: tuple[str, ...]
+
+    @classmethod
+    def of(cls, section: PreviewSection) -> PreviewSettings:
+        """The settings of a validated ``[preview]`` section."""
+        return cls(**dataclasses.asdict(section))
 
 
 @dataclass
@@ -127,7 +148,7 @@ def previewable(paths: Sequence[str]) -> list[int]:
     return rows
 
 
-def choose(candidates: Sequence[Entry], config: PreviewSection) -> Iterator[Entry]:
+def choose(candidates: Sequence[Entry], config: PreviewSettings) -> Iterator[Entry]:
     """Files (manifest entries) in the order they should be tried: README first, then variety.
 
     Files are grouped by (folder, extension); the groups take turns, each giving its files in
@@ -220,7 +241,7 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def line_preview(f: BinaryIO, kind: str, config: PreviewSection) -> bytes:
+def line_preview(f: BinaryIO, kind: str, config: PreviewSettings) -> bytes:
     """The first lines of a TSV (header and ``max_rows`` lines) or JSONL (``max_rows``) file."""
     limit = max(64 << 10, TABLE_READ_FACTOR * config.max_text_bytes)
     data, complete = _read_head(f, limit)
@@ -232,7 +253,7 @@ def line_preview(f: BinaryIO, kind: str, config: PreviewSection) -> bytes:
     return "".join(lines[:wanted]).encode("utf-8")
 
 
-def csv_preview(f: BinaryIO, config: PreviewSection) -> bytes:
+def csv_preview(f: BinaryIO, config: PreviewSettings) -> bytes:
     """The header and first ``max_rows`` records of a CSV file, cut at a record end."""
     limit = max(64 << 10, TABLE_READ_FACTOR * config.max_text_bytes)
     data, complete = _read_head(f, limit)
@@ -257,7 +278,7 @@ def csv_preview(f: BinaryIO, config: PreviewSection) -> bytes:
     return "".join(consumed[: ends[-1]]).encode("utf-8")
 
 
-def image_preview(f: BinaryIO, path: str, config: PreviewSection) -> bytes:
+def image_preview(f: BinaryIO, path: str, config: PreviewSettings) -> bytes:
     """A thumbnail whose longest side is at most ``max_image_px``, in the preview's format."""
     from PIL import Image, ImageOps
 
@@ -289,7 +310,7 @@ def image_preview(f: BinaryIO, path: str, config: PreviewSection) -> bytes:
             raise NoPreview(f"not an image Pillow can read ({type(exc).__name__})") from None
 
 
-def make_preview(f: BinaryIO, path: str, config: PreviewSection) -> bytes:
+def make_preview(f: BinaryIO, path: str, config: PreviewSettings) -> bytes:
     """The preview bytes of the open file *f* at *path*; raises :class:`NoPreview`."""
     kind = preview_kind(path)
     if kind == "csv":
@@ -301,7 +322,7 @@ def make_preview(f: BinaryIO, path: str, config: PreviewSection) -> bytes:
     return text_preview(f, config.max_text_bytes, sniff=kind == "sniff")
 
 
-def _cache_key(candidate: Entry, config: PreviewSection) -> str:
+def _cache_key(candidate: Entry, config: PreviewSettings) -> str:
     settings = (
         f"{FORMAT_VERSION}\0{preview_name(candidate.path)}\0{preview_kind(candidate.path)}\0"
         f"{config.max_rows}\0{config.max_text_bytes}\0{config.max_image_px}\0{candidate.hash}"
@@ -311,7 +332,7 @@ def _cache_key(candidate: Entry, config: PreviewSection) -> str:
 
 def write_previews(
     candidates: Sequence[Entry],
-    config: PreviewSection,
+    config: PreviewSettings,
     open_file: Callable[[str], BinaryIO],
     out_dir: Path,
     cache_dir: Path,

@@ -2,11 +2,12 @@
 
 Order matters:
 
-1. take a clock stamp (:mod:`~dsreport.snapshot.clock`), *then* walk, so any change after the
-   walk gives a racy ``mtime``; start hashing in worker processes (cached hashes of files whose
-   stat is unchanged are reused);
-2. meanwhile, load the catalog and decide the dataset, parents, number and id (a mistake in
-   the options stops the workers and fails before any output);
+1. start the planner (:mod:`~dsreport.snapshot.planner`): in a forked process, it loads the
+   catalog and decides the dataset, parents, number and id;
+2. meanwhile, take a clock stamp (:mod:`~dsreport.snapshot.clock`), *then* walk, so any change
+   after the walk gives a racy ``mtime``; start hashing in worker processes (cached hashes of
+   files whose stat is unchanged are reused); then take the plan (a mistake in the options
+   stops the workers and fails before any output);
 3. collect the hashes; hash again the files that changed while read or whose ``mtime`` is
    racy, once the clock has moved on; take the compression sample (in a thread, while the
    manifest is made);
@@ -39,6 +40,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import click
 
+from dsreport.catalog.journal import finish_pending
+from dsreport.entry import Entry
 from dsreport.errors import DsreportError
 from dsreport.fsutil import Background, aside_dir, atomic_write_bytes, fsync_dir
 from dsreport.snapshot.clock import RacyClock
@@ -53,17 +56,20 @@ from dsreport.snapshot.hashcache import (
     save_cache,
 )
 from dsreport.snapshot.hashing import Hashing, open_recorded
+from dsreport.snapshot.planner import Plan, Planning, inside
 from dsreport.snapshot.preview import previewable, write_previews
 from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, walk_tree
 from dsreport.textsafe import safe_text
 
-# The modules built on the catalog's models import pydantic (a sixth of a second): they are
-# imported in the functions that use them, once the workers are hashing (see take_snapshot).
+# This process never imports pydantic (a sixth of a second): the planner loads the catalog.
+# The modules that make the version are imported once the workers are hashing.
 if TYPE_CHECKING:
     from dsreport.diff import Changes
-    from dsreport.model import Catalog, DatasetJson, Entry, VersionJson
 
 _T = TypeVar("_T")
+_Made = tuple[int, list["Entry"], "Changes", bytes]
+"""What :func:`_manifest` makes: the number of files recorded, the preview candidates' entries,
+the changes from the parents and the manifest."""
 CHANGES_SHOWN = 10
 """Paths listed per kind of change (added, modified, removed); the rest are counted."""
 
@@ -137,10 +143,6 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _inside(path: str, folder: str) -> bool:
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
 def command_line(req: SnapshotRequest) -> str:
     """The command, as a user could type it again (for the log's first line)."""
     args = ["dsreport", "snapshot", str(req.data_dir), "--catalog", str(req.catalog)]
@@ -188,55 +190,6 @@ def take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    """Where the snapshot goes, decided before any long work."""
-
-    catalog: Catalog
-    slug: str
-    exists: bool
-    display: str
-    """The dataset's display name."""
-    number: str
-    parents: tuple[str, ...]
-    tags: tuple[str, ...]
-    vid: str
-    data_real: str
-    catalog_real: str
-    notes: list[str]
-
-
-def _make_plan(req: SnapshotRequest) -> _Plan:
-    """Check the request against the catalog: dataset, parents, number, id (or fail at once)."""
-    from dsreport.catalog.load import load_catalog
-    from dsreport.snapshot import plan
-
-    catalog = load_catalog(req.catalog, manifests=False)
-    if not req.data_dir.is_dir():
-        raise DsreportError("data folder not found (expected a folder)", file=str(req.data_dir))
-    slug, exists = plan.find_dataset(catalog, req.dataset)
-    tags = plan.check_tags(req.tags)
-    versions = plan.dataset_versions(catalog, slug)
-    parents, notes = plan.resolve_parents(catalog, versions, req.parents)
-    number = (
-        plan.check_version(req.version, versions)
-        if req.version is not None
-        else plan.next_version(catalog, versions, parents)
-    )
-    data_real = os.path.realpath(req.data_dir)
-    catalog_real = os.path.realpath(req.catalog)
-    if _inside(data_real, catalog_real):
-        raise DsreportError(
-            "the data folder is inside the catalog: record a folder outside it",
-            file=str(req.data_dir),
-        )
-    display = catalog.datasets[slug].meta.name if exists else req.dataset
-    vid = plan.new_version_id(catalog)
-    return _Plan(
-        catalog, slug, exists, display, number, parents, tags, vid, data_real, catalog_real, notes
-    )
-
-
-@dataclass(frozen=True)
 class _Recorded:
     """The columns of the files recorded (those hashed), in path order."""
 
@@ -279,8 +232,6 @@ class _Recorded:
 
     def entries(self, origin: str) -> list[Entry]:
         """Manifest entries, every one with *origin*."""
-        from dsreport.model import Entry
-
         rows = zip(self.paths, self.sizes, self.hashes, repeat(origin), repeat(None), strict=False)
         return list(map(tuple.__new__, repeat(Entry), rows))
 
@@ -288,24 +239,29 @@ class _Recorded:
 def _take_snapshot(req: SnapshotRequest, console: Console) -> SnapshotOutcome:
     """:func:`take_snapshot`, with the garbage collector paused."""
     started = time.monotonic()
-    scan = _start_scan(req)
+    # A change to the catalog that was interrupted is finished here, not in the planner (its
+    # message comes first).
+    finish_pending(req.catalog)
+    planning = Planning(req)
+    scan = None
     try:
-        where = _make_plan(req)
+        scan = _start_scan(req)
+        where = planning.result()
         scan = scan or _start_scan(req)  # (None only if a folder appeared meanwhile)
         if scan is None:
             raise DsreportError("the folders changed during the snapshot: try again")
         return _record(req, where, scan, console, started)
     finally:
+        planning.cancel()
         if scan is not None:
             scan.hashing.cancel()
 
 
 def _record(
-    req: SnapshotRequest, where: _Plan, scan: _Scan, console: Console, started: float
+    req: SnapshotRequest, where: Plan, scan: _Scan, console: Console, started: float
 ) -> SnapshotOutcome:
     """Record the version planned in *where*, from the *scan* under way."""
-    from dsreport.catalog.load import read_content
-    from dsreport.model import DatasetJson
+    from dsreport.catalog.manifest import read_manifest
 
     console.info(f"$ {command_line(req)}", dim=True)
     console.info(f"Snapshot started at {_now()}")
@@ -313,15 +269,14 @@ def _record(
         f"Dataset {safe_text(where.display)!r} ({where.slug}{'' if where.exists else ', new'}), "
         f"version {safe_text(where.number)} (id {where.vid})"
     )
-    for pid in where.parents:
-        parent = where.catalog.versions[pid]
-        console.info(f"Parent: {safe_text(parent.meta.version)} ({pid}, dataset {parent.dataset})")
+    for parent in where.parents:
+        console.info(f"Parent: {safe_text(parent.version)} ({parent.id}, dataset {parent.dataset})")
     for text in where.notes:
         console.note(text)
 
     # The parents' manifests are read while the workers hash.
-    parents = [read_content(where.catalog, p) for p in where.parents]
-    config = where.catalog.config.preview
+    parents = [read_manifest(p.manifest, p.manifest_rel) for p in where.parents]
+    config = where.preview
     with_previews = req.preview and config.enabled and config.max_files > 0
     # The files that may have a preview, by their names: picked out while the workers hash.
     candidates = previewable(scan.walk.paths) if with_previews else []
@@ -341,12 +296,17 @@ def _record(
             )
         _print_changes(console, changes, bool(parents))
         meta = _version_meta(req, where, walk, content, console)
+        # (The documents are written from dicts in the models' order: no pydantic here.)
         new_dataset = (
             None
             if where.exists
-            else DatasetJson(
-                format=1, name=req.dataset, project=req.project, description="", tags=()
-            )
+            else {
+                "format": 1,
+                "name": req.dataset,
+                "project": req.project,
+                "description": "",
+                "tags": (),
+            }
         )
 
         def previews(out_dir: Path) -> None:
@@ -356,7 +316,7 @@ def _record(
                 console.info("Previews: none (turned off)")
 
         folder = _write_version(
-            where.catalog, where.slug, new_dataset, meta, manifest, previews, console, started
+            where.root, where.slug, new_dataset, meta, manifest, previews, console, started
         )
     if saving.problem:
         console.warn(f"the hash cache could not be saved: {safe_text(saving.problem)}")
@@ -391,12 +351,12 @@ class _CacheSave:
 
 
 def _manifest(
-    where: _Plan,
+    where: Plan,
     walk: Walk,
     content: Content,
     parents: list[dict[str, Entry]],
     candidates: list[int],
-) -> tuple[int, list[Entry], Changes, bytes]:
+) -> _Made:
     """The new version's number of files, the entries of the files at the rows *candidates*
     (those recorded), its changes from the parents and its manifest."""
     from dsreport.catalog.write import assign_origins, file_manifest_bytes, manifest_bytes
@@ -436,11 +396,11 @@ def _manifest(
 
 
 def _version_meta(
-    req: SnapshotRequest, where: _Plan, walk: Walk, content: Content, console: Console
-) -> VersionJson:
-    """The new version's ``version.json``, with its estimated compressed size (printed)."""
-    from dsreport.model import VersionJson
-
+    req: SnapshotRequest, where: Plan, walk: Walk, content: Content, console: Console
+) -> dict[str, Any]:
+    """The new version's ``version.json`` (the fields of
+    :class:`~dsreport.model.VersionJson`, in order), with its estimated compressed size
+    (printed)."""
     # (The sample columns are complete now: they are taken anew.)
     recorded = _Recorded.of(walk, content)
     size_compressed = estimate_size(
@@ -452,21 +412,22 @@ def _version_meta(
         f"Compressed size: about {human_size(size_compressed)} "
         f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
     )
-    return VersionJson(
-        format=1,
-        id=where.vid,
-        name=req.name if req.name is not None else where.display,
-        version=where.number,
-        parents=where.parents,
-        created=_now(),
-        updated=_now(),
-        task=None,
-        description=req.description,
-        tags=where.tags,
-        archived=False,
-        size_compressed=size_compressed,
-        extra={"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
-    )
+    now = _now()
+    return {
+        "format": 1,
+        "id": where.vid,
+        "name": req.name if req.name is not None else where.display,
+        "version": where.number,
+        "parents": where.parent_ids,
+        "created": now,
+        "updated": now,
+        "task": None,
+        "description": req.description,
+        "tags": where.tags,
+        "archived": False,
+        "size_compressed": size_compressed,
+        "extra": {"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
+    }
 
 
 @dataclass
@@ -486,18 +447,17 @@ class _Scan:
 def _start_scan(req: SnapshotRequest) -> _Scan | None:
     """Take the clock stamp, walk the data folder and start hashing it in worker processes.
 
-    This comes before the catalog is loaded (which imports pydantic and reads every
-    ``version.json``): the workers hash meanwhile. Returns ``None`` when the folders are not
-    fit for a scan; the plan then says why.
+    This runs while the planner loads the catalog; the workers hash while the plan is awaited.
+    Returns ``None`` when the folders are not fit for a scan; the plan then says why.
     """
     if not (req.data_dir.is_dir() and req.catalog.is_dir()):
         return None
     data_real, catalog_real = os.path.realpath(req.data_dir), os.path.realpath(req.catalog)
-    if _inside(data_real, catalog_real):
+    if inside(data_real, catalog_real):
         return None
     clock = RacyClock(req.catalog / PRIVATE_DIR / "clock", os.stat(data_real).st_dev)
     stamp = clock.stamp()
-    walk = walk_tree(data_real, skip=[catalog_real] if _inside(catalog_real, data_real) else [])
+    walk = walk_tree(data_real, skip=[catalog_real] if inside(catalog_real, data_real) else [])
     cache_file = cache_path(req.catalog, data_real)
     cache = load_cache(cache_file, data_real, walk.paths)
     hashing = start_hashing(walk, data_real, cache, req.jobs)
@@ -555,7 +515,7 @@ def _opener(root_fd: int, walk: Walk) -> Callable[[str], BinaryIO]:
 
 def _write_previews(
     req: SnapshotRequest,
-    where: _Plan,
+    where: Plan,
     walk: Walk,
     entries: Sequence[Entry],
     out_dir: Path,
@@ -565,8 +525,7 @@ def _write_previews(
     cache_dir = cache_path(req.catalog, where.data_real).with_suffix(".previews")
     root_fd = os.open(where.data_real, ROOT_FLAGS)
     try:
-        config = where.catalog.config.preview
-        report = write_previews(entries, config, _opener(root_fd, walk), out_dir, cache_dir)
+        report = write_previews(entries, where.preview, _opener(root_fd, walk), out_dir, cache_dir)
     finally:
         os.close(root_fd)
     shown = ", ".join(safe_text(p) for p in report.kept[:5])
@@ -579,10 +538,10 @@ def _write_previews(
 
 
 def _write_version(
-    catalog: Catalog,
+    root: Path,
     slug: str,
-    new_dataset: DatasetJson | None,
-    meta: VersionJson,
+    new_dataset: dict[str, Any] | None,
+    meta: dict[str, Any],
     manifest: bytes,
     previews: Callable[[Path], None],
     console: Console,
@@ -591,11 +550,13 @@ def _write_version(
     """Write the version aside, then rename it in (with its new dataset, if any)."""
     from dsreport.catalog.write import document_bytes
 
-    dataset_dir = catalog.root / slug
-    final = dataset_dir / "versions" / meta.id
+    dataset_dir = root / slug
+    vid: str = meta["id"]
+    number: str = meta["version"]
+    final = dataset_dir / "versions" / vid
     stage = aside_dir(final if new_dataset is None else dataset_dir)
     try:
-        version_dir = stage if new_dataset is None else stage / "versions" / meta.id
+        version_dir = stage if new_dataset is None else stage / "versions" / vid
         version_dir.mkdir(parents=True, exist_ok=True)
         if new_dataset is not None:
             atomic_write_bytes(stage / "dataset.json", document_bytes(new_dataset))
@@ -605,7 +566,7 @@ def _write_version(
         atomic_write_bytes(version_dir / "version.json", document_bytes(meta))
         where = final if new_dataset is None else dataset_dir
         done = click.style(
-            f"Wrote version {safe_text(meta.version)} ({meta.id}) to "
+            f"Wrote version {safe_text(number)} ({vid}) to "
             f"{safe_text(str(final))} in {time.monotonic() - started:.1f} s",
             fg="green",
         )

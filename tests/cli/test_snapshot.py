@@ -10,6 +10,8 @@ import re
 import signal
 import socket
 import subprocess
+import sys
+import textwrap
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +21,7 @@ import pytest
 from click.testing import Result
 
 from dsreport.catalog.load import load_catalog, read_content
+from dsreport.catalog.write import document_bytes
 from dsreport.model import Version
 from dsreport.snapshot import content, hashing, processes, record
 from dsreport.snapshot.record import terminate_as_interrupt
@@ -611,6 +614,113 @@ def test_missing_folders_are_one_line_errors(run: Run, tmp_path: Path, catalog: 
     result = snap(run, tmp_path, tmp_path / "no-catalog")
     assert result.exit_code == 1
     assert "catalog folder not found" in result.stderr
+
+
+# --- the plan, made aside ---------------------------------------------------------------------
+
+
+def _fresh(script: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
+    """Run *script* in a fresh interpreter, as the installed command runs: with no other thread
+    (this one may have some, from the browser tests), a snapshot forks its helpers."""
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+_SNAPSHOTS = """
+    import multiprocessing, os, sys
+    from dsreport.cli import cli
+    from dsreport.snapshot import planner
+
+    made_plan = planner.make_plan
+    def noted(req):
+        print("planned in", os.getpid(), file=sys.stderr)
+        return made_plan(req)
+    planner.make_plan = noted
+    try:
+        for extra in ([], ["--parent", "latest"]):
+            cli.main(["snapshot", sys.argv[1], "--catalog", sys.argv[2], "--dataset", "pets",
+                      *extra], standalone_mode=False)
+    finally:
+        print("main", os.getpid(), "children", multiprocessing.active_children(), file=sys.stderr)
+        print(sorted(m for m in sys.modules if m.startswith(("pydantic", "dsreport.model"))))
+"""
+
+
+def test_the_catalog_is_loaded_by_a_forked_planner_and_never_here(
+    data: Path, catalog: Path
+) -> None:
+    # The catalog's models (pydantic) are the planner's: this process writes the documents
+    # from dicts and reads its parents' manifests without them.
+    write(data, {"a.txt": "a", "b/c.csv": "x\n1\n"})
+    out = _fresh(_SNAPSHOTS, data, catalog)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "[]", "no pydantic in the main process"
+    main = re.findall(r"^main (\d+) children \[\]$", out.stderr, re.M)
+    planned = re.findall(r"^planned in (\d+)$", out.stderr, re.M)
+    assert len(main) == 1 and len(planned) == 2 and main[0] not in planned
+    versions = load_catalog(catalog).versions
+    assert sorted(v.meta.version for v in versions.values()) == ["1.0.0", "1.0.1"]
+
+
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "in-process"])
+def test_a_problem_found_by_the_planner_is_the_same_one_line_error(
+    run: Run, data: Path, catalog: Path, fork: bool
+) -> None:
+    write(data, {"a.txt": "a"})
+    first = written(snap(run, data, catalog), catalog)
+    doc = first.folder / "version.json"
+    doc.write_text(doc.read_text().replace('"archived": false', '"archived": "no"'))
+    if fork:
+        script = "from dsreport.cli import main; main()"
+        args = ["snapshot", data, "--catalog", catalog, "--dataset", "pets"]
+        out = _fresh(f"import sys; sys.argv[0] = 'dsreport'; {script}", *args)
+        code, stderr = out.returncode, out.stderr
+    else:
+        thread = threading.Thread(target=threading.Event().wait, args=(5,), daemon=True)
+        thread.start()  # (forking is then unsafe: the plan is made in this process)
+        result = snap(run, data, catalog)
+        code, stderr = result.exit_code, result.stderr
+    assert code == 1
+    assert (
+        f"invalid catalog: pets/versions/{first.id}/version.json: archived: Input should be a "
+        "valid boolean" in stderr
+    )
+    assert len(stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("how", ["raises", "dies"])
+def test_a_planner_that_fails_is_an_error_here(data: Path, catalog: Path, how: str) -> None:
+    write(data, {f"f{i:04d}.txt": f"{i}" for i in range(600)})
+    broken = "os._exit(3)" if how == "dies" else "raise ZeroDivisionError('a bug')"
+    script = _SNAPSHOTS.replace("return made_plan(req)", broken)
+    out = _fresh(script, data, catalog)
+    assert out.returncode == 1
+    expected = (
+        "RuntimeError: the planner process ended (exit code 3)"
+        if how == "dies"
+        else "RuntimeError: loading the catalog failed:"
+    )
+    assert expected in out.stderr
+    if how == "raises":
+        assert "ZeroDivisionError: a bug" in out.stderr
+    assert re.search(r"^main \d+ children \[\]$", out.stderr, re.M), "no helper left"
+    assert not any(catalog.glob("pets*")), "nothing written"
+
+
+def test_the_documents_written_are_the_models_own_bytes(
+    run: Run, data: Path, catalog: Path
+) -> None:
+    write(data, {"a.txt": "a"})
+    version = written(snap(run, data, catalog, "--tag", "b", "--tag", "a"), catalog)
+    dataset = load_catalog(catalog).datasets["pets"]
+    assert (dataset.folder / "dataset.json").read_bytes() == document_bytes(dataset.meta)
+    assert (version.folder / "version.json").read_bytes() == document_bytes(version.meta)
+    assert version.meta.created == version.meta.updated
+    assert version.meta.tags == ("b", "a")
 
 
 # --- previews -------------------------------------------------------------------------------
