@@ -36,7 +36,7 @@ from itertools import compress, repeat
 from operator import itemgetter
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import click
 
@@ -280,12 +280,19 @@ def _record(
     with_previews = req.preview and config.enabled and config.max_files > 0
     # The files that may have a preview, by their names: picked out while the workers hash.
     candidates = previewable(scan.walk.paths) if with_previews else []
+    # Meanwhile too: the manifest the cache predicts, kept if the workers find every file as
+    # the cache has it (a re-snapshot of an unchanged folder).
+    predicted = _predicted_manifest(where, scan, parents, candidates)
     walk, content, skipped = _hash_folder(req, scan, console)
     # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
     # manifest is made; the new cache, which keeps the samples, is then saved in a thread while
     # the version is written (even when writing the version fails, the work is kept).
     with Background(partial(sample_files, walk, scan.root, content)):
-        files, chosen, changes, manifest = _manifest(where, walk, content, parents, candidates)
+        files, chosen, changes, manifest = (
+            predicted
+            if predicted is not None and content.cache_unchanged
+            else _manifest(where, walk, content, parents, candidates)
+        )
     saving = _CacheSave(scan, content)
     with saving:
         if skipped and req.strict:
@@ -393,6 +400,29 @@ def _manifest(
             recorded.paths, recorded.sizes, recorded.hashes, [where.vid] * len(recorded.paths)
         )
     return len(recorded.paths), chosen, changes, manifest
+
+
+def _predicted_manifest(
+    where: Plan, scan: _Scan, parents: list[dict[str, Entry]], candidates: list[int]
+) -> _Made | None:
+    """What :func:`_manifest` gives if every file is found as the cache has it, or ``None``
+    when the cache does not hold the walk's very paths.
+
+    :func:`~dsreport.snapshot.content.hash_tree` says the cache holds (``cache_unchanged``)
+    only when every file's stat is the cache's row of the same index: the hashes and sizes are
+    then the cache's columns, which are all :func:`_manifest` reads.
+    """
+    cache = scan.cache
+    if cache.path is not scan.walk.paths:
+        return None
+    as_cached = Content(
+        hashes=cast("list[str | None]", cache.hashes),
+        sizes=cache.size,
+        sampled=cache.sampled,
+        compressed=cache.compressed,
+        cache=cache,
+    )
+    return _manifest(where, scan.walk, as_cached, parents, candidates)
 
 
 def _version_meta(

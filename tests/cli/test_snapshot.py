@@ -723,6 +723,37 @@ def test_the_documents_written_are_the_models_own_bytes(
     assert version.meta.tags == ("b", "a")
 
 
+def test_an_unchanged_folder_keeps_the_manifest_predicted_by_the_cache(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # While the workers stat, the manifest is made as the cache predicts it: kept when every
+    # file is as cached, made again from what was found otherwise.
+    write(data, {f"f{i:02d}.txt": f"{i}" for i in range(30)} | {"README.md": "# read me"})
+    age(data)
+    written(snap(run, data, catalog), catalog)
+    made: list[bool] = []
+    real = record._manifest
+
+    def counted(*args: Any) -> Any:
+        made.append(True)
+        return real(*args)
+
+    monkeypatch.setattr(record, "_manifest", counted)
+    second = snap(run, data, catalog, "--parent", "latest")
+    assert made == [True], "the prediction was kept"
+    version = written(second, catalog)
+    assert as_sha256sum(version) == sha256sum(data)
+    assert (version.preview_dir / "README.md").read_text() == "# read me"
+    assert "0 added, 0 modified, 0 removed" in second.stdout
+    (data / "f07.txt").write_text("changed")
+    age(data / "f07.txt")
+    made.clear()
+    third = snap(run, data, catalog, "--parent", "latest")
+    assert made == [True, True], "predicted, then made from what the workers found"
+    assert as_sha256sum(written(third, catalog)) == sha256sum(data)
+    assert "0 added, 1 modified, 0 removed" in third.stdout
+
+
 # --- previews -------------------------------------------------------------------------------
 
 
