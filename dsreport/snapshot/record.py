@@ -280,51 +280,53 @@ def _record(
     with_previews = req.preview and config.enabled and config.max_files > 0
     # The files that may have a preview, by their names: picked out while the workers hash.
     candidates = previewable(scan.walk.paths) if with_previews else []
-    # Meanwhile too: the manifest the cache predicts, kept if the workers find every file as
-    # the cache has it (a re-snapshot of an unchanged folder).
-    predicted = _predicted_manifest(where, scan, parents, candidates)
-    walk, content, skipped = _hash_folder(req, scan, console)
-    # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
-    # manifest is made; the new cache, which keeps the samples, is then saved in a thread while
-    # the version is written (even when writing the version fails, the work is kept).
-    with Background(partial(sample_files, walk, scan.root, content)):
-        files, chosen, changes, manifest = (
-            predicted
-            if predicted is not None and content.cache_unchanged
-            else _manifest(where, walk, content, parents, candidates)
-        )
-    saving = _CacheSave(scan, content)
-    with saving:
-        if skipped and req.strict:
-            raise DsreportError(
-                f"{count(len(skipped), 'entry', 'entries')} of the data folder could not be "
-                "recorded (listed above); nothing was written (--strict)",
-                file=str(req.data_dir),
+    # The version's folder is made aside now, so that the manifest the cache predicts can be
+    # written into it while the workers stat.
+    with _VersionStage(where) as stage:
+        # The manifest the cache predicts, kept if the workers find every file as the cache
+        # has it (a re-snapshot of an unchanged folder), is made and flushed to disk meanwhile.
+        predicted = _predicted_manifest(where, scan, parents, candidates)
+        if predicted is not None:
+            stage.write_manifest(predicted[3])
+        walk, content, skipped = _hash_folder(req, scan, console)
+        # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
+        # manifest is made; the new cache, which keeps the samples, is then saved in a thread
+        # while the version is written (even when writing the version fails, the work is kept).
+        with Background(partial(sample_files, walk, scan.root, content)):
+            made = predicted if content.cache_unchanged else None
+            files, chosen, changes, manifest = made or _manifest(
+                where, walk, content, parents, candidates
             )
-        _print_changes(console, changes, bool(parents))
-        meta = _version_meta(req, where, walk, content, console)
-        # (The documents are written from dicts in the models' order: no pydantic here.)
-        new_dataset = (
-            None
-            if where.exists
-            else {
-                "format": 1,
-                "name": req.dataset,
-                "project": req.project,
-                "description": "",
-                "tags": (),
-            }
-        )
+        saving = _CacheSave(scan, content)
+        with saving:
+            if skipped and req.strict:
+                raise DsreportError(
+                    f"{count(len(skipped), 'entry', 'entries')} of the data folder could not "
+                    "be recorded (listed above); nothing was written (--strict)",
+                    file=str(req.data_dir),
+                )
+            _print_changes(console, changes, bool(parents))
+            meta = _version_meta(req, where, walk, content, console)
+            # (The documents are written from dicts in the models' order: no pydantic here.)
+            new_dataset = (
+                None
+                if where.exists
+                else {
+                    "format": 1,
+                    "name": req.dataset,
+                    "project": req.project,
+                    "description": "",
+                    "tags": (),
+                }
+            )
 
-        def previews(out_dir: Path) -> None:
-            if with_previews:
-                _write_previews(req, where, walk, chosen, out_dir, console)
-            else:
-                console.info("Previews: none (turned off)")
+            def previews(out_dir: Path) -> None:
+                if with_previews:
+                    _write_previews(req, where, walk, chosen, out_dir, console)
+                else:
+                    console.info("Previews: none (turned off)")
 
-        folder = _write_version(
-            where.root, where.slug, new_dataset, meta, manifest, previews, console, started
-        )
+            folder = stage.commit(new_dataset, meta, manifest, previews, console, started)
     if saving.problem:
         console.warn(f"the hash cache could not be saved: {safe_text(saving.problem)}")
     return SnapshotOutcome(where.vid, folder, files, content.reads, content.reused, tuple(skipped))
@@ -567,48 +569,77 @@ def _write_previews(
         console.note(f"no preview of {safe_text(path)}: {safe_text(why)}")
 
 
-def _write_version(
-    root: Path,
-    slug: str,
-    new_dataset: dict[str, Any] | None,
-    meta: dict[str, Any],
-    manifest: bytes,
-    previews: Callable[[Path], None],
-    console: Console,
-    started: float,
-) -> Path:
-    """Write the version aside, then rename it in (with its new dataset, if any)."""
-    from dsreport.catalog.write import document_bytes
+class _VersionStage:
+    """The new version's folder (with its new dataset, if any), made aside beside its place and
+    renamed in by :meth:`commit`: an interrupted snapshot leaves no version behind. Removed
+    when the ``with`` block fails."""
 
-    dataset_dir = root / slug
-    vid: str = meta["id"]
-    number: str = meta["version"]
-    final = dataset_dir / "versions" / vid
-    stage = aside_dir(final if new_dataset is None else dataset_dir)
-    try:
-        version_dir = stage if new_dataset is None else stage / "versions" / vid
-        version_dir.mkdir(parents=True, exist_ok=True)
+    def __init__(self, where: Plan) -> None:
+        self.dataset_dir = where.root / where.slug
+        self.final = self.dataset_dir / "versions" / where.vid
+        self.new_dataset = not where.exists
+        self.stage: Path | None = None
+        self._manifest: bytes | None = None
+        """The manifest bytes written, if any."""
+
+    def __enter__(self) -> _VersionStage:
+        self.stage = aside_dir(self.dataset_dir if self.new_dataset else self.final)
+        self.version_dir.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: Any) -> None:
+        if kind is not None and self.stage is not None:
+            shutil.rmtree(self.stage, ignore_errors=True)
+
+    @property
+    def version_dir(self) -> Path:
+        """The version's folder in the stage."""
+        assert self.stage is not None
+        return self.stage / "versions" / self.final.name if self.new_dataset else self.stage
+
+    def write_manifest(self, manifest: bytes) -> None:
+        """Write (and flush to disk) the manifest now."""
+        atomic_write_bytes(self.version_dir / "manifest.jsonl", manifest)
+        self._manifest = manifest
+
+    def commit(
+        self,
+        new_dataset: dict[str, Any] | None,
+        meta: dict[str, Any],
+        manifest: bytes,
+        previews: Callable[[Path], None],
+        console: Console,
+        started: float,
+    ) -> Path:
+        """Write the rest of the version, then rename it in; return its folder."""
+        from dsreport.catalog.write import document_bytes
+
+        assert self.stage is not None
+        version_dir = self.version_dir
         if new_dataset is not None:
-            atomic_write_bytes(stage / "dataset.json", document_bytes(new_dataset))
-        # The manifest is written and flushed to disk while the previews are made.
-        with Background(partial(atomic_write_bytes, version_dir / "manifest.jsonl", manifest)):
+            atomic_write_bytes(self.stage / "dataset.json", document_bytes(new_dataset))
+        # The manifest (unless it is written already) is written and flushed to disk while the
+        # previews are made.
+        task = (
+            nullcontext()
+            if manifest is self._manifest
+            else Background(partial(self.write_manifest, manifest))
+        )
+        with task:
             previews(version_dir / "preview")
         atomic_write_bytes(version_dir / "version.json", document_bytes(meta))
-        where = final if new_dataset is None else dataset_dir
+        where = self.dataset_dir if self.new_dataset else self.final
         done = click.style(
-            f"Wrote version {safe_text(number)} ({vid}) to "
-            f"{safe_text(str(final))} in {time.monotonic() - started:.1f} s",
+            f"Wrote version {safe_text(meta['version'])} ({meta['id']}) to "
+            f"{safe_text(str(self.final))} in {time.monotonic() - started:.1f} s",
             fg="green",
         )
         # The log ends with the line printed once the version is in place.
         log = console.log_bytes() + done.encode("utf-8") + b"\n"
         atomic_write_bytes(version_dir / "console.log", log)
-        if where.exists() and new_dataset is not None:
+        if where.exists() and self.new_dataset:
             raise DsreportError("appeared during the snapshot: try again", file=str(where))
-        os.rename(stage, where)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
-    fsync_dir(where.parent)
-    console.emit(done)
-    return final
+        os.rename(self.stage, where)
+        fsync_dir(where.parent)
+        console.emit(done)
+        return self.final

@@ -905,22 +905,37 @@ def _leftovers(catalog: Path) -> list[str]:
     return sorted(p.relative_to(catalog).as_posix() for p in catalog.rglob("*.tmp"))
 
 
+@pytest.mark.parametrize("when", ["hashing", "writing"])
 @pytest.mark.parametrize("new_dataset", [True, False])
 def test_an_interrupted_snapshot_leaves_nothing(
-    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch, new_dataset: bool
+    run: Run,
+    data: Path,
+    catalog: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    new_dataset: bool,
+    when: str,
 ) -> None:
     write(data, {"a.txt": "a", "README.md": "# r"})
+    age(data)
     if not new_dataset:
         written(snap(run, data, catalog), catalog)
     before = sorted(p.relative_to(catalog).as_posix() for p in catalog.rglob("*"))
-    real_write = record.atomic_write_bytes
+    real_write, real_hash_tree = record.atomic_write_bytes, record.hash_tree
+    staged: list[str] = []
 
     def interrupted(path: Path, body: bytes) -> None:
         if path.name == "console.log":  # the very last file before the rename
             raise KeyboardInterrupt
         real_write(path, body)
+        staged.append(path.name)
+
+    def interrupted_hashing(*args: Any) -> content.Content:
+        real_hash_tree(*args)
+        raise KeyboardInterrupt
 
     monkeypatch.setattr(record, "atomic_write_bytes", interrupted)
+    if when == "hashing":  # (a second snapshot has written the predicted manifest by then)
+        monkeypatch.setattr(record, "hash_tree", interrupted_hashing)
     result = snap(run, data, catalog)
     assert result.exit_code == 1
     assert "Aborted!" in result.stderr
@@ -931,6 +946,8 @@ def test_an_interrupted_snapshot_leaves_nothing(
         p for p in before if not p.startswith(".dsreport")
     ]
     assert run("validate", catalog).exit_code == 0
+    if when == "hashing":
+        assert staged == ([] if new_dataset else ["manifest.jsonl"])
 
 
 def test_sigterm_is_turned_into_an_interrupt() -> None:
