@@ -283,19 +283,23 @@ def _record(
     # The version's folder is made aside now, so that the manifest the cache predicts can be
     # written into it while the workers stat.
     with _VersionStage(where) as stage:
-        # The manifest the cache predicts, kept if the workers find every file as the cache
-        # has it (a re-snapshot of an unchanged folder), is made and flushed to disk meanwhile.
-        predicted = _predicted_manifest(where, scan, parents, candidates)
+        # The version the cache predicts (manifest, changes, compressed size), kept if the
+        # workers find every file as the cache has it (a re-snapshot of an unchanged folder),
+        # is made meanwhile, and its manifest flushed to disk.
+        predicted = _predict(where, scan, parents, candidates)
         if predicted is not None:
-            stage.write_manifest(predicted[3])
+            stage.write_manifest(predicted.made[3])
         walk, content, skipped = _hash_folder(req, scan, console)
+        if not content.cache_unchanged:
+            predicted = None
         # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
         # manifest is made; the new cache, which keeps the samples, is then saved in a thread
         # while the version is written (even when writing the version fails, the work is kept).
         with Background(partial(sample_files, walk, scan.root, content)):
-            made = predicted if content.cache_unchanged else None
-            files, chosen, changes, manifest = made or _manifest(
-                where, walk, content, parents, candidates
+            files, chosen, changes, manifest = (
+                predicted.made
+                if predicted
+                else _manifest(where, walk, content, parents, candidates)
             )
         saving = _CacheSave(scan, content)
         with saving:
@@ -306,7 +310,9 @@ def _record(
                     file=str(req.data_dir),
                 )
             _print_changes(console, changes, bool(parents))
-            meta = _version_meta(req, where, walk, content, console)
+            # (The sample columns are complete now: the sample thread is done.)
+            estimate = predicted.estimate if predicted else _Estimate.of(walk, content)
+            meta = _version_meta(req, where, estimate, console)
             # (The documents are written from dicts in the models' order: no pydantic here.)
             new_dataset = (
                 None
@@ -404,15 +410,46 @@ def _manifest(
     return len(recorded.paths), chosen, changes, manifest
 
 
-def _predicted_manifest(
+@dataclass(frozen=True)
+class _Estimate:
+    """The estimated compressed size of the files recorded (see
+    :mod:`~dsreport.snapshot.compressed`)."""
+
+    size: int
+    """Bytes, estimated."""
+    sampled: int
+    """Bytes compressed as samples."""
+    share: float
+    """The share of the data they are."""
+
+    @classmethod
+    def of(cls, walk: Walk, content: Content) -> _Estimate:
+        """The estimate from the sample columns of *content* (complete: taken anew)."""
+        recorded = _Recorded.of(walk, content)
+        size = estimate_size(recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed)
+        sampled = sum(recorded.sampled)
+        return cls(size, sampled, sampled / max(1, sum(recorded.sizes)))
+
+
+@dataclass(frozen=True)
+class _Prediction:
+    """The version as the hash cache predicts it, made while the workers stat."""
+
+    made: _Made
+    """What :func:`_manifest` gives."""
+    estimate: _Estimate
+
+
+def _predict(
     where: Plan, scan: _Scan, parents: list[dict[str, Entry]], candidates: list[int]
-) -> _Made | None:
-    """What :func:`_manifest` gives if every file is found as the cache has it, or ``None``
-    when the cache does not hold the walk's very paths.
+) -> _Prediction | None:
+    """What the version is if every file is found as the cache has it, or ``None`` when the
+    cache does not hold the walk's very paths.
 
     :func:`~dsreport.snapshot.content.hash_tree` says the cache holds (``cache_unchanged``)
-    only when every file's stat is the cache's row of the same index: the hashes and sizes are
-    then the cache's columns, which are all :func:`_manifest` reads.
+    only when every file's stat is the cache's row of the same index: the hashes, sizes and
+    samples are then the cache's columns, which are all :func:`_manifest` and
+    :meth:`_Estimate.of` read (no sample is taken anew then).
     """
     cache = scan.cache
     if cache.path is not scan.walk.paths:
@@ -424,25 +461,19 @@ def _predicted_manifest(
         compressed=cache.compressed,
         cache=cache,
     )
-    return _manifest(where, scan.walk, as_cached, parents, candidates)
+    made = _manifest(where, scan.walk, as_cached, parents, candidates)
+    return _Prediction(made, _Estimate.of(scan.walk, as_cached))
 
 
 def _version_meta(
-    req: SnapshotRequest, where: Plan, walk: Walk, content: Content, console: Console
+    req: SnapshotRequest, where: Plan, estimate: _Estimate, console: Console
 ) -> dict[str, Any]:
     """The new version's ``version.json`` (the fields of
     :class:`~dsreport.model.VersionJson`, in order), with its estimated compressed size
     (printed)."""
-    # (The sample columns are complete now: they are taken anew.)
-    recorded = _Recorded.of(walk, content)
-    size_compressed = estimate_size(
-        recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed
-    )
-    sampled_bytes = sum(recorded.sampled)
-    share = sampled_bytes / max(1, sum(recorded.sizes))
     console.info(
-        f"Compressed size: about {human_size(size_compressed)} "
-        f"(zip of the files, estimated with zlib level 1 on {share:.2%} of the data)"
+        f"Compressed size: about {human_size(estimate.size)} "
+        f"(zip of the files, estimated with zlib level 1 on {estimate.share:.2%} of the data)"
     )
     now = _now()
     return {
@@ -457,8 +488,11 @@ def _version_meta(
         "description": req.description,
         "tags": where.tags,
         "archived": False,
-        "size_compressed": size_compressed,
-        "extra": {"size_compressed_method": METHOD, "size_compressed_sampled_bytes": sampled_bytes},
+        "size_compressed": estimate.size,
+        "extra": {
+            "size_compressed_method": METHOD,
+            "size_compressed_sampled_bytes": estimate.sampled,
+        },
     }
 
 

@@ -723,14 +723,14 @@ def test_the_documents_written_are_the_models_own_bytes(
     assert version.meta.tags == ("b", "a")
 
 
-def test_an_unchanged_folder_keeps_the_manifest_predicted_by_the_cache(
+def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # While the workers stat, the manifest is made as the cache predicts it: kept when every
+    # While the workers stat, the version is made as the cache predicts it: kept when every
     # file is as cached, made again from what was found otherwise.
-    write(data, {f"f{i:02d}.txt": f"{i}" for i in range(30)} | {"README.md": "# read me"})
+    write(data, {f"f{i:02d}.txt": f"{i}" * 900 for i in range(30)} | {"README.md": "# read me"})
     age(data)
-    written(snap(run, data, catalog), catalog)
+    first = written(snap(run, data, catalog), catalog)
     made: list[bool] = []
     real = record._manifest
 
@@ -745,6 +745,10 @@ def test_an_unchanged_folder_keeps_the_manifest_predicted_by_the_cache(
     assert as_sha256sum(version) == sha256sum(data)
     assert (version.preview_dir / "README.md").read_text() == "# read me"
     assert "0 added, 0 modified, 0 removed" in second.stdout
+    # The compressed size too: the same samples (from the cache), the same estimate.
+    assert version.meta.size_compressed == first.meta.size_compressed
+    assert version.meta.extra == first.meta.extra
+    assert first.meta.extra and first.meta.extra["size_compressed_sampled_bytes"] > 0
     (data / "f07.txt").write_text("changed")
     age(data / "f07.txt")
     made.clear()
