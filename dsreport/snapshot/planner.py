@@ -4,7 +4,7 @@ Making the plan (see :mod:`~dsreport.snapshot.plan`) loads the catalog: it impor
 validates every ``dataset.json`` and ``version.json``, about a sixth of a second, most of it the
 import. In the main process that time would come after the walk, when the workers that hash
 want every core. Forked at the start, the planner runs while the main process walks the data
-folder, which leaves a core idle. The plan comes back as plain values (:class:`Plan`), so the
+folder, on a core the walk leaves idle. The plan comes back as plain values (:class:`Plan`), so the
 main process never imports pydantic. A catalog problem comes back as the same error.
 
 Where forking is not safe (see :mod:`~dsreport.snapshot.processes`), the plan is made in the
@@ -175,6 +175,11 @@ class Planning:
             self._outcome = None
 
 
+def _bug() -> RuntimeError:
+    """The exception being handled, as an error to raise in the main process."""
+    return RuntimeError(f"loading the catalog failed:\n{traceback.format_exc()}")
+
+
 def _plan_aside(req: SnapshotRequest, sender: Connection) -> None:
     """The planner process: send ``("plan", plan)`` or ``("error", exception)``, then end
     at once (with nothing flushed twice: the output buffers are copies of the main process's)."""
@@ -186,9 +191,11 @@ def _plan_aside(req: SnapshotRequest, sender: Connection) -> None:
         except DsreportError as exc:
             outcome = ("error", exc)
         except Exception:  # a bug: the main process raises it with this traceback
-            trace = traceback.format_exc()
-            outcome = ("error", RuntimeError(f"loading the catalog failed:\n{trace}"))
-        sender.send(outcome)
+            outcome = ("error", _bug())
+        try:
+            sender.send(outcome)
+        except Exception:  # (an outcome that cannot be pickled: a bug too)
+            sender.send(("error", _bug()))
         sender.close()
     finally:
         os._exit(0)
