@@ -17,7 +17,7 @@ import json
 import operator
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import itemgetter
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,29 @@ def read_manifest(path: Path, rel: PurePath) -> dict[str, Entry]:
     if problems:
         raise CatalogInvalid(problems)
     return {e.path: e for e in entries}
+
+
+_ORIGIN_AT_END = re.compile(rb'"origin":"([^"\\]*)"\}\n')
+
+
+def origins_of_file_lines(
+    data: bytes, paths: Sequence[str], sizes: Sequence[int], hashes: Sequence[str]
+) -> list[str] | None:
+    """The origins of the manifest *data* when it is exactly the lines of the files given as
+    columns, each with its origin; else ``None``. Found without parsing it (three times
+    faster): the origins are picked out of the lines' ends, then the lines made again from
+    the columns with them must be *data*, byte for byte."""
+    from dsreport.catalog.write import file_manifest_bytes
+
+    found = _ORIGIN_AT_END.findall(data)
+    if len(found) != len(paths):
+        return None
+    try:
+        text = {raw: raw.decode("utf-8") for raw in set(found)}
+    except UnicodeDecodeError:
+        return None
+    origins = [text[raw] for raw in found]
+    return origins if file_manifest_bytes(paths, sizes, hashes, origins) == data else None
 
 
 def parse_manifest(data: bytes, rel: str) -> tuple[list[Entry], list[Problem]]:

@@ -261,8 +261,6 @@ def _record(
     req: SnapshotRequest, where: Plan, scan: _Scan, console: Console, started: float
 ) -> SnapshotOutcome:
     """Record the version planned in *where*, from the *scan* under way."""
-    from dsreport.catalog.manifest import read_manifest
-
     console.info(f"$ {command_line(req)}", dim=True)
     console.info(f"Snapshot started at {_now()}")
     console.info(
@@ -275,7 +273,7 @@ def _record(
         console.note(text)
 
     # The parents' manifests are read while the workers hash.
-    parents = [read_manifest(p.manifest, p.manifest_rel) for p in where.parents]
+    parents = _Parents(where, scan)
     config = where.preview
     with_previews = req.preview and config.enabled and config.max_files > 0
     # The files that may have a preview, by their names: picked out while the workers hash.
@@ -299,7 +297,7 @@ def _record(
             files, chosen, changes, manifest = (
                 predicted.made
                 if predicted
-                else _manifest(where, walk, content, parents, candidates)
+                else _manifest(where, walk, content, parents.contents(), candidates)
             )
         saving = _CacheSave(scan, content)
         with saving:
@@ -309,7 +307,7 @@ def _record(
                     "be recorded (listed above); nothing was written (--strict)",
                     file=str(req.data_dir),
                 )
-            _print_changes(console, changes, bool(parents))
+            _print_changes(console, changes, bool(where.parents))
             # (The sample columns are complete now: the sample thread is done.)
             estimate = predicted.estimate if predicted else _Estimate.of(walk, content)
             meta = _version_meta(req, where, estimate, console)
@@ -410,6 +408,55 @@ def _manifest(
     return len(recorded.paths), chosen, changes, manifest
 
 
+class _Parents:
+    """The content of the new version's parents, read while the workers hash.
+
+    The usual re-snapshot with ``--parent latest`` has one parent, recorded from this folder
+    as the hash cache has it. Its manifest is then exactly the cache's rows, each with its
+    origin: the origins are picked out of it (:func:`origins_of_file_lines`), and its content
+    is made from the cache's columns if it is needed at all, with no parsing.
+    """
+
+    def __init__(self, where: Plan, scan: _Scan) -> None:
+        from dsreport.catalog.manifest import (
+            ManifestUnreadable,
+            origins_of_file_lines,
+            read_manifest,
+            read_manifest_bytes,
+        )
+
+        self._cache = scan.cache
+        self._contents: list[dict[str, Entry]] | None = None
+        self.as_cached: tuple[bytes, list[str]] | None = None
+        """The parent's manifest and its origins, when it is the cache's rows with them."""
+        cache = scan.cache
+        if len(where.parents) == 1 and cache.path is scan.walk.paths:
+            try:
+                data = read_manifest_bytes(where.parents[0].manifest)
+            except ManifestUnreadable:
+                data = b""  # (reading it again says what is wrong)
+            origins = origins_of_file_lines(data, cache.path, cache.size, cache.hashes)
+            if origins is not None:
+                self.as_cached = data, origins
+                return
+        self._contents = [read_manifest(p.manifest, p.manifest_rel) for p in where.parents]
+
+    def contents(self) -> list[dict[str, Entry]]:
+        """Each parent's entries by path, in merge order."""
+        if self._contents is None:
+            assert self.as_cached is not None
+            cache, origins = self._cache, self.as_cached[1]
+            rows = zip(cache.path, cache.size, cache.hashes, origins, strict=True)
+            self._contents = [{row[0]: Entry(*row) for row in rows}]
+        return self._contents
+
+
+def _no_changes() -> Changes:
+    from dsreport.diff import Changes
+
+    return Changes((), (), (), 0)
+
+
 @dataclass(frozen=True)
 class _Estimate:
     """The estimated compressed size of the files recorded (see
@@ -441,7 +488,7 @@ class _Prediction:
 
 
 def _predict(
-    where: Plan, scan: _Scan, parents: list[dict[str, Entry]], candidates: list[int]
+    where: Plan, scan: _Scan, parents: _Parents, candidates: list[int]
 ) -> _Prediction | None:
     """What the version is if every file is found as the cache has it, or ``None`` when the
     cache does not hold the walk's very paths.
@@ -461,8 +508,17 @@ def _predict(
         compressed=cache.compressed,
         cache=cache,
     )
-    made = _manifest(where, scan.walk, as_cached, parents, candidates)
-    return _Prediction(made, _Estimate.of(scan.walk, as_cached))
+    estimate = _Estimate.of(scan.walk, as_cached)
+    if parents.as_cached is not None:
+        # One parent, recorded from the folder as the cache has it: the new version is that
+        # parent again (every file keeps its origin), its manifest the parent's, unchanged.
+        manifest, origins = parents.as_cached
+        paths, sizes, hashes = cache.path, cache.size, cache.hashes
+        rows = [i for i in candidates if hashes[i] is not None]
+        chosen = [Entry(paths[i], sizes[i], hashes[i], origins[i]) for i in rows]
+        return _Prediction((len(paths), chosen, _no_changes(), manifest), estimate)
+    made = _manifest(where, scan.walk, as_cached, parents.contents(), candidates)
+    return _Prediction(made, estimate)
 
 
 def _version_meta(

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from dsreport.catalog import manifest as manifest_module
 from dsreport.catalog.load import load_catalog, read_content
 from dsreport.catalog.write import document_bytes
 from dsreport.model import Version
@@ -742,12 +743,12 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
         return real(*args)
 
     monkeypatch.setattr(record, "_manifest", counted)
-    second = snap(run, data, catalog, "--parent", "latest")
+    second = snap(run, data, catalog)
     assert made == [True], "the prediction was kept"
     version = written(second, catalog)
     assert as_sha256sum(version) == sha256sum(data)
     assert (version.preview_dir / "README.md").read_text() == "# read me"
-    assert "0 added, 0 modified, 0 removed" in second.stdout
+    assert {row["origin"] for row in manifest(version)} == {version.id}
     # The compressed size too: the same samples (from the cache), the same estimate.
     assert version.meta.size_compressed == first.meta.size_compressed
     assert version.meta.extra == first.meta.extra
@@ -755,10 +756,60 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     (data / "f07.txt").write_text("changed")
     age(data / "f07.txt")
     made.clear()
-    third = snap(run, data, catalog, "--parent", "latest")
+    third = snap(run, data, catalog)
     assert made == [True, True], "predicted, then made from what the workers found"
     assert as_sha256sum(written(third, catalog)) == sha256sum(data)
-    assert "0 added, 1 modified, 0 removed" in third.stdout
+    assert "Changes from nothing (no parent): 31 added" in third.stdout
+
+
+def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_manifest(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --parent latest, the parent recorded from this very folder: its manifest is the cache's
+    # rows with their origins, and is taken as it is when nothing changed.
+    write(data, {f"f{i:02d}.txt": f"{i}" * 900 for i in range(30)} | {"README.md": "# read me"})
+    age(data)
+    first = written(snap(run, data, catalog), catalog)
+    (data / "f03.txt").write_text("changed once")
+    age(data / "f03.txt")
+    second = written(snap(run, data, catalog, "--parent", "latest"), catalog)
+    origins = {row["path"]: row["origin"] for row in manifest(second)}
+    assert origins["f03.txt"] == second.id and origins["f04.txt"] == first.id
+    made: list[bool] = []
+    parsed: list[str] = []
+    real_manifest, real_parse = record._manifest, manifest_module.parse_manifest
+
+    def counted(*args: Any) -> Any:
+        made.append(True)
+        return real_manifest(*args)
+
+    def parse(data: bytes, rel: str) -> Any:
+        parsed.append(rel)
+        return real_parse(data, rel)
+
+    monkeypatch.setattr(record, "_manifest", counted)
+    monkeypatch.setattr(manifest_module, "parse_manifest", parse)
+    third = snap(run, data, catalog, "--parent", "latest")
+    assert (made, parsed) == ([], []), "neither made nor parsed: the parent's manifest as it is"
+    child = written(third, catalog)
+    assert child.manifest_path.read_bytes() == second.manifest_path.read_bytes()
+    assert (child.preview_dir / "README.md").read_text() == "# read me"
+    assert "Changes from the parents: 0 added, 0 modified, 0 removed; size +0 B" in third.stdout
+    # A file changed: the parent's content is made from the cache's columns, still unparsed.
+    (data / "f07.txt").write_text("changed too")
+    age(data / "f07.txt")
+    fourth = snap(run, data, catalog, "--parent", "latest")
+    assert (made, parsed) == ([True], [])
+    grandchild = written(fourth, catalog)
+    assert as_sha256sum(grandchild) == sha256sum(data)
+    origins = {row["path"]: row["origin"] for row in manifest(grandchild)}
+    assert (origins["f07.txt"], origins["f03.txt"]) == (grandchild.id, second.id)
+    assert "0 added, 1 modified, 0 removed" in fourth.stdout
+    # A parent that is not what the cache holds (an older one) is read and parsed.
+    fifth = snap(run, data, catalog, "--parent", first.id)
+    assert parsed == [f"pets/versions/{first.id}/manifest.jsonl"]
+    assert "0 added, 2 modified, 0 removed" in fifth.stdout
+    assert as_sha256sum(written(fifth, catalog)) == sha256sum(data)
 
 
 # --- previews -------------------------------------------------------------------------------
