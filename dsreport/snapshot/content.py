@@ -27,7 +27,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from dsreport.progress import progress
 from dsreport.snapshot.clock import RacyClock, is_racy
@@ -192,14 +192,16 @@ def _trusted_cache(walk: Walk, out: Content, trusted: bytearray) -> HashCache:
     def kept_array(column: array[int]) -> array[int]:
         return column[:] if every else array(column.typecode, compress(column, trusted))
 
-    hashes = kept(out.hashes)
+    hashes = list(kept(out.hashes))
+    if None in hashes:  # (a trusted file always has its hash: never save misaligned columns)
+        raise RuntimeError("a file whose stat is trusted has no hash")
     return HashCache(
         path=list(kept(walk.paths)),
         size=kept_array(walk.sizes),
         mtime_ns=kept_array(walk.mtimes),
         ctime_ns=kept_array(walk.ctimes),
         ino=kept_array(walk.inos),
-        hashes=[h for h in hashes if h is not None],
+        hashes=cast("list[str]", hashes),
         sampled=kept_array(out.sampled),
         compressed=kept_array(out.compressed),
     )
