@@ -727,24 +727,35 @@ def test_the_documents_written_are_the_models_own_bytes(
     assert version.meta.tags == ("b", "a")
 
 
+def calls_to(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[tuple[Any, ...]]:
+    """The arguments of each call to ``owner.name`` from now on (the calls go through)."""
+    calls: list[tuple[Any, ...]] = []
+    real = getattr(owner, name)
+
+    def counted(*args: Any) -> Any:
+        calls.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counted)
+    return calls
+
+
+def thirty_files_and_a_readme(data: Path) -> None:
+    """Files to snapshot again and again: none racy, and one with a preview."""
+    write(data, {f"f{i:02d}.txt": f"{i}" * 900 for i in range(30)} | {"README.md": "# read me"})
+    age(data)
+
+
 def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # While the workers stat, the version is made as the cache predicts it: kept when every
     # file is as cached, made again from what was found otherwise.
-    write(data, {f"f{i:02d}.txt": f"{i}" * 900 for i in range(30)} | {"README.md": "# read me"})
-    age(data)
+    thirty_files_and_a_readme(data)
     first = written(snap(run, data, catalog), catalog)
-    made: list[bool] = []
-    real = record._manifest
-
-    def counted(*args: Any) -> Any:
-        made.append(True)
-        return real(*args)
-
-    monkeypatch.setattr(record, "_manifest", counted)
+    made = calls_to(monkeypatch, record, "_manifest")
     second = snap(run, data, catalog)
-    assert made == [True], "the prediction was kept"
+    assert len(made) == 1, "the prediction was kept"
     version = written(second, catalog)
     assert as_sha256sum(version) == sha256sum(data)
     assert (version.preview_dir / "README.md").read_text() == "# read me"
@@ -757,7 +768,7 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     age(data / "f07.txt")
     made.clear()
     third = snap(run, data, catalog)
-    assert made == [True, True], "predicted, then made from what the workers found"
+    assert len(made) == 2, "predicted, then made from what the workers found"
     assert as_sha256sum(written(third, catalog)) == sha256sum(data)
     assert "Changes from nothing (no parent): 31 added" in third.stdout
 
@@ -767,28 +778,15 @@ def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_mani
 ) -> None:
     # --parent latest, the parent recorded from this very folder: its manifest is the cache's
     # rows with their origins, and is taken as it is when nothing changed.
-    write(data, {f"f{i:02d}.txt": f"{i}" * 900 for i in range(30)} | {"README.md": "# read me"})
-    age(data)
+    thirty_files_and_a_readme(data)
     first = written(snap(run, data, catalog), catalog)
     (data / "f03.txt").write_text("changed once")
     age(data / "f03.txt")
     second = written(snap(run, data, catalog, "--parent", "latest"), catalog)
     origins = {row["path"]: row["origin"] for row in manifest(second)}
     assert origins["f03.txt"] == second.id and origins["f04.txt"] == first.id
-    made: list[bool] = []
-    parsed: list[str] = []
-    real_manifest, real_parse = record._manifest, manifest_module.parse_manifest
-
-    def counted(*args: Any) -> Any:
-        made.append(True)
-        return real_manifest(*args)
-
-    def parse(data: bytes, rel: str) -> Any:
-        parsed.append(rel)
-        return real_parse(data, rel)
-
-    monkeypatch.setattr(record, "_manifest", counted)
-    monkeypatch.setattr(manifest_module, "parse_manifest", parse)
+    made = calls_to(monkeypatch, record, "_manifest")
+    parsed = calls_to(monkeypatch, manifest_module, "parse_manifest")
     third = snap(run, data, catalog, "--parent", "latest")
     assert (made, parsed) == ([], []), "neither made nor parsed: the parent's manifest as it is"
     child = written(third, catalog)
@@ -799,7 +797,7 @@ def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_mani
     (data / "f07.txt").write_text("changed too")
     age(data / "f07.txt")
     fourth = snap(run, data, catalog, "--parent", "latest")
-    assert (made, parsed) == ([True], [])
+    assert (len(made), parsed) == (1, [])
     grandchild = written(fourth, catalog)
     assert as_sha256sum(grandchild) == sha256sum(data)
     origins = {row["path"]: row["origin"] for row in manifest(grandchild)}
@@ -807,7 +805,7 @@ def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_mani
     assert "0 added, 1 modified, 0 removed" in fourth.stdout
     # A parent that is not what the cache holds (an older one) is read and parsed.
     fifth = snap(run, data, catalog, "--parent", first.id)
-    assert parsed == [f"pets/versions/{first.id}/manifest.jsonl"]
+    assert [rel for _, rel in parsed] == [f"pets/versions/{first.id}/manifest.jsonl"]
     assert "0 added, 2 modified, 0 removed" in fifth.stdout
     assert as_sha256sum(written(fifth, catalog)) == sha256sum(data)
 
