@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 
+from dsreport.catalog import journal
 from dsreport.catalog import manifest as manifest_module
 from dsreport.catalog.load import load_catalog, read_content
 from dsreport.catalog.write import document_bytes
@@ -713,6 +714,26 @@ def test_a_planner_that_fails_is_an_error_here(
         assert "RuntimeError: loading the catalog failed:" in out.stderr
     assert re.search(r"^main \d+ children \[\]$", out.stderr, re.M), "no helper left"
     assert not any(catalog.glob("pets*")), "nothing written"
+
+
+def test_an_interrupted_change_is_finished_before_the_plan(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(data, {"a.txt": "a"})
+    first = written(snap(run, data, catalog), catalog)
+    second = written(snap(run, data, catalog, "--parent", "latest"), catalog)
+    # 'dsreport archive' of the second, stopped after its commit point: not applied yet.
+    monkeypatch.setattr(journal, "_apply", lambda root, txn: "archive")
+    monkeypatch.setattr(journal, "_finish", lambda txn: None)
+    assert run("archive", second.id, "--catalog", catalog).exit_code == 0
+    monkeypatch.undo()
+    doc = second.folder / "version.json"
+    assert (catalog / ".dsreport" / "txn").is_dir() and not json.loads(doc.read_text())["archived"]
+    result = snap(run, data, catalog, "--parent", "latest")
+    assert "finished the interrupted 'dsreport archive'" in result.stderr
+    assert json.loads(doc.read_text())["archived"]
+    third = written(result, catalog)
+    assert third.meta.parents == (first.id,), "the latest active version, once archived"
 
 
 def test_the_documents_written_are_the_models_own_bytes(
