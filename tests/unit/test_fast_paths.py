@@ -15,6 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from dsreport.catalog import write
+from dsreport.catalog.manifest import origins_of_file_lines, parse_manifest
 from dsreport.catalog.write import assign_origins, entry_dict, manifest_bytes
 from dsreport.diff import (
     Changes,
@@ -137,6 +138,39 @@ def test_manifest_bytes_refuse_surrogates_as_orjson_does(where: str) -> None:
         _manifest_by_definition([bad])
     with pytest.raises(orjson.JSONEncodeError):
         manifest_bytes([Entry("0", 1, "h", "v"), bad])
+
+
+_real_path = st.from_regex(r"[a-z0-9]{1,3}(/[a-zA-Z0-9 ,._\"\\\n-]{1,8}){0,2}", fullmatch=True)
+
+
+@given(
+    st.lists(
+        st.tuples(_real_path, st.integers(0, 2**40), st.sampled_from(["v1", "v.2", "A_3-x"])),
+        max_size=30,
+    ),
+    st.integers(0, 4),
+)
+def test_origins_of_file_lines_are_those_the_parser_finds(
+    files: list[tuple[str, int, str]], change: int
+) -> None:
+    rows = sorted({path: (size, origin) for path, size, origin in files}.items())
+    paths, sizes = [p for p, _ in rows], [size for _, (size, _) in rows]
+    hashes, origins = [f"{size:064x}" for size in sizes], [origin for _, (_, origin) in rows]
+    data = write.file_manifest_bytes(paths, sizes, hashes, origins)
+    parsed, problems = parse_manifest(data, "m")
+    assert not problems
+    assert origins_of_file_lines(data, paths, sizes, hashes) == [e.origin for e in parsed]
+    if not rows:
+        return
+    # Anything else than exactly those lines, with valid origins, is refused.
+    other = {
+        0: data.replace(b'"origin":"', b'"origin":"bad id ', 1),
+        1: data.replace(f'"hash":"{hashes[0]}"'.encode(), b'"hash":"' + b"f" * 64 + b'"', 1),
+        2: data + data[: data.index(b"\n") + 1],
+        3: data[: -len(b'"}\n')] + b'","link":"s3://b/x"}\n',
+        4: data.replace(b'"origin":"', b'"origin": "', 1),
+    }[change]
+    assert origins_of_file_lines(other, paths, sizes, hashes) is None
 
 
 # --- origins and changes --------------------------------------------------------------------
