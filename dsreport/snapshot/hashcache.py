@@ -6,7 +6,7 @@ loader and by ``validate``)::
     <catalog>/.dsreport/hashcache/<sha256 of the data folder's real path, 32 hex>.bin
 
     dsreport hashcache 1\\n                        magic line
-    {"data": "/real/path", "count": N, "byteorder": "little", "paths": BYTES}\\n
+    {"data": "/real/path", "count": N, "byteorder": "little", "paths": BYTES, "derived": {}}\\n
     paths       BYTES bytes: the N paths, UTF-8, each followed by NUL
     size        N unsigned 64-bit integers      (the columns, in the machine's byte order)
     mtime_ns    N signed 64-bit integers
@@ -15,6 +15,10 @@ loader and by ``validate``)::
     sampled     N unsigned 64-bit integers      the compression sample
     compressed  N unsigned 64-bit integers      (see :mod:`dsreport.snapshot.compressed`)
     hashes      64 x N bytes: the sha256 hex digests, one after the other
+
+``derived`` (optional) holds values the snapshot computes from the columns, kept so that an
+unchanged folder does not compute them again (see :mod:`dsreport.snapshot.record`); this module
+only carries them.
 
 Columns of machine integers, not JSON: a million files load, compare and save as a few memory
 copies. A file's hash is reused when its ``lstat`` (of its target, for a symlink) has the same
@@ -39,6 +43,7 @@ import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -70,6 +75,8 @@ class HashCache:
     hashes: list[str] = field(default_factory=list)
     sampled: array[int] = field(default_factory=lambda: _column("Q"))
     compressed: array[int] = field(default_factory=lambda: _column("Q"))
+    derived: dict[str, Any] = field(default_factory=dict)
+    """Values computed from the columns by the snapshot (JSON), saved with them."""
 
     def add(
         self,
@@ -160,18 +167,23 @@ def _parse(data: bytes, data_real: str, walked: list[str] | None) -> HashCache |
         return None
     text = hex_digests.decode("ascii")
     hashes = [text[i : i + 64] for i in range(0, 64 * n, 64)]
-    return HashCache(path=paths, hashes=hashes, **columns)
+    derived = header.get("derived", {})
+    if type(derived) is not dict:
+        derived = {}
+    return HashCache(path=paths, hashes=hashes, derived=derived, **columns)
 
 
 def save_cache(path: Path, data_real: str, cache: HashCache) -> None:
     """Write the cache (atomically: readers see the old one or the new one)."""
     paths = _joined(cache.path)
-    header = {
+    header: dict[str, Any] = {
         "data": _shown(data_real),
         "count": len(cache.path),
         "byteorder": sys.byteorder,
         "paths": len(paths),
     }
+    if cache.derived:
+        header["derived"] = cache.derived
     body = [MAGIC, orjson.dumps(header), b"\n", paths]
     body += [column.tobytes() for column in cache.arrays()]
     body.append("".join(cache.hashes).encode("ascii"))

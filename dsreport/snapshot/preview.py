@@ -74,6 +74,8 @@ IMAGE_EXTS = {
 }
 """Image extensions and the format of their thumbnail (PNG for those browsers do not show)."""
 _KNOWN_EXTENSIONS = frozenset({*TABLE_EXTS, *TEXT_EXTS, *IMAGE_EXTS})
+PREVIEWABLE_RULE = hashlib.sha256(" ".join(sorted(_KNOWN_EXTENSIONS)).encode()).hexdigest()[:12]
+"""Names the rule of :func:`previewable` (its extensions), for rows it gave that are kept."""
 README_NAMES = frozenset({"readme.md", "readme.markdown", "readme", "readme.txt", "readme.rst"})
 
 

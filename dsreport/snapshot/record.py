@@ -20,6 +20,7 @@ Order matters:
 from __future__ import annotations
 
 import gc
+import operator
 import os
 import shlex
 import shutil
@@ -40,6 +41,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 import click
 
+from dsreport import __version__
 from dsreport.catalog.journal import finish_pending
 from dsreport.entry import Entry
 from dsreport.errors import DsreportError
@@ -57,7 +59,7 @@ from dsreport.snapshot.hashcache import (
 )
 from dsreport.snapshot.hashing import Hashing, open_recorded
 from dsreport.snapshot.planner import Plan, Planning, inside
-from dsreport.snapshot.preview import previewable, write_previews
+from dsreport.snapshot.preview import PREVIEWABLE_RULE, previewable, write_previews
 from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, walk_tree
 from dsreport.textsafe import safe_text
 
@@ -276,15 +278,20 @@ def _record(
     parents = _Parents(where, scan)
     config = where.preview
     with_previews = req.preview and config.enabled and config.max_files > 0
-    # The files that may have a preview, by their names: picked out while the workers hash.
-    candidates = previewable(scan.walk.paths) if with_previews else []
+    # The files that may have a preview, by their names: picked out while the workers hash
+    # (or kept in the cache, with the compressed size, for a folder whose paths it holds).
+    derived = _derived(scan)
+    if not with_previews:
+        candidates = []
+    else:
+        candidates = derived.previewable if derived else previewable(scan.walk.paths)
     # The version's folder is made aside now, so that the manifest the cache predicts can be
     # written into it while the workers stat.
     with _VersionStage(where) as stage:
         # The version the cache predicts (manifest, changes, compressed size), kept if the
         # workers find every file as the cache has it (a re-snapshot of an unchanged folder),
         # is made meanwhile, and its manifest flushed to disk.
-        predicted = _predict(where, scan, parents, candidates)
+        predicted = _predict(where, scan, parents, candidates, derived)
         if predicted is not None:
             stage.write_manifest(predicted.made[3])
         walk, content, skipped = _hash_folder(req, scan, console)
@@ -299,7 +306,7 @@ def _record(
                 if predicted
                 else _manifest(where, walk, content, parents.contents(), candidates)
             )
-        saving = _CacheSave(scan, content)
+        saving = _CacheSave(scan, content, kept_derived=derived is not None)
         with saving:
             if skipped and req.strict:
                 raise DsreportError(
@@ -341,16 +348,20 @@ class _CacheSave:
     cache that cannot be saved is not fatal (the next snapshot hashes again): its
     :attr:`problem` is then set, for a warning."""
 
-    def __init__(self, scan: _Scan, content: Content) -> None:
+    def __init__(self, scan: _Scan, content: Content, *, kept_derived: bool) -> None:
+        """*kept_derived*: whether the loaded cache's derived values were usable (an unchanged
+        cache is saved again when they were not)."""
         self.problem = ""
+        fresh = not (content.cache_unchanged and kept_derived)
         self._task = (
-            nullcontext()
-            if content.cache_unchanged
-            else Background(partial(self._save, scan.cache_file, scan.root, content.cache))
+            Background(partial(self._save, scan.cache_file, scan.root, content.cache))
+            if fresh
+            else nullcontext()
         )
 
     def _save(self, path: Path, root: str, cache: HashCache) -> None:
         try:
+            cache.derived = _Derived.of(cache).saved()
             save_cache(path, root, cache)
         except OSError as exc:
             self.problem = f"{exc.strerror or exc} ({exc.filename or path})"
@@ -473,9 +484,66 @@ class _Estimate:
     def of(cls, walk: Walk, content: Content) -> _Estimate:
         """The estimate from the sample columns of *content* (complete: taken anew)."""
         recorded = _Recorded.of(walk, content)
-        size = estimate_size(recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed)
-        sampled = sum(recorded.sampled)
-        return cls(size, sampled, sampled / max(1, sum(recorded.sizes)))
+        return cls.of_columns(recorded.paths, recorded.sizes, recorded.sampled, recorded.compressed)
+
+    @classmethod
+    def of_columns(
+        cls,
+        paths: Sequence[str],
+        sizes: Sequence[int],
+        sampled: Sequence[int],
+        packed: Sequence[int],
+    ) -> _Estimate:
+        """The estimate from columns of files: path, size, bytes sampled, compressed size."""
+        total = sum(sampled)
+        return cls(estimate_size(paths, sizes, sampled, packed), total, total / max(1, sum(sizes)))
+
+
+_DERIVED_BY = f"dsreport {__version__}; previewable {PREVIEWABLE_RULE}; {METHOD}"
+"""How a cache's derived values were made: values made otherwise are made again."""
+
+
+@dataclass(frozen=True)
+class _Derived:
+    """Values derived from the hash cache's columns, kept in it (:attr:`HashCache.derived`) so
+    that a snapshot of the folder whose paths it holds does not derive them again."""
+
+    previewable: list[int]
+    """The rows that may have a preview (:func:`previewable` of the paths)."""
+    estimate: _Estimate
+    """The compressed size of the files as cached."""
+
+    @classmethod
+    def of(cls, cache: HashCache) -> _Derived:
+        """The values, derived from *cache*."""
+        estimate = _Estimate.of_columns(cache.path, cache.size, cache.sampled, cache.compressed)
+        return cls(previewable(cache.path), estimate)
+
+    def saved(self) -> dict[str, Any]:
+        """As :attr:`HashCache.derived`."""
+        est = self.estimate
+        return {
+            "by": _DERIVED_BY,
+            "previewable": self.previewable,
+            "estimate": [est.size, est.sampled, est.share],
+        }
+
+
+def _derived(scan: _Scan) -> _Derived | None:
+    """The values the loaded cache keeps, when it holds the walk's very paths and they were
+    derived as this dsreport derives them (and are well formed); else ``None``."""
+    cache, n = scan.cache, len(scan.walk.paths)
+    saved = cache.derived
+    if cache.path is not scan.walk.paths or saved.get("by") != _DERIVED_BY:
+        return None
+    rows, est = saved.get("previewable"), saved.get("estimate")
+    if type(rows) is not list or set(map(type, rows)) - {int}:
+        return None
+    if rows and not (rows[0] >= 0 and rows[-1] < n and all(map(operator.lt, rows, rows[1:]))):
+        return None
+    if type(est) is not list or list(map(type, est)) != [int, int, float]:
+        return None
+    return _Derived(rows, _Estimate(*est))
 
 
 @dataclass(frozen=True)
@@ -488,7 +556,11 @@ class _Prediction:
 
 
 def _predict(
-    where: Plan, scan: _Scan, parents: _Parents, candidates: list[int]
+    where: Plan,
+    scan: _Scan,
+    parents: _Parents,
+    candidates: list[int],
+    derived: _Derived | None,
 ) -> _Prediction | None:
     """What the version is if every file is found as the cache has it, or ``None`` when the
     cache does not hold the walk's very paths.
@@ -508,7 +580,7 @@ def _predict(
         compressed=cache.compressed,
         cache=cache,
     )
-    estimate = _Estimate.of(scan.walk, as_cached)
+    estimate = derived.estimate if derived else _Estimate.of(scan.walk, as_cached)
     if parents.as_cached is not None:
         # One parent, recorded from the folder as the cache has it: the new version is that
         # parent again (every file keeps its origin), its manifest the parent's, unchanged.

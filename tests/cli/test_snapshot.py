@@ -775,8 +775,13 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     thirty_files_and_a_readme(data)
     first = written(snap(run, data, catalog), catalog)
     made = calls_to(monkeypatch, record, "_manifest")
+    # The rows that may have a preview and the compressed size are kept in the cache.
+    derived = calls_to(monkeypatch, record, "previewable") + calls_to(
+        monkeypatch, record._Estimate, "of"
+    )
     second = snap(run, data, catalog)
     assert len(made) == 1, "the prediction was kept"
+    assert derived == [], "taken from the cache"
     version = written(second, catalog)
     assert as_sha256sum(version) == sha256sum(data)
     assert (version.preview_dir / "README.md").read_text() == "# read me"
@@ -792,6 +797,51 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     assert len(made) == 2, "predicted, then made from what the workers found"
     assert as_sha256sum(written(third, catalog)) == sha256sum(data)
     assert "Changes from nothing (no parent): 31 added" in third.stdout
+
+
+def _cache_header(catalog: Path) -> tuple[Path, dict[str, Any]]:
+    (path,) = (catalog / ".dsreport" / "hashcache").glob("*.bin")
+    lines = path.read_bytes().split(b"\n", 2)
+    return path, json.loads(lines[1])
+
+
+def _rewrite_cache_header(catalog: Path, header: dict[str, Any]) -> None:
+    path, _ = _cache_header(catalog)
+    magic, _, rest = path.read_bytes().split(b"\n", 2)
+    path.write_bytes(magic + b"\n" + json.dumps(header).encode() + b"\n" + rest)
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        {"by": "dsreport 0.0.1; previewable 0; zlib"},  # another dsreport's
+        {"previewable": [10**9]},  # no such row
+        {"previewable": [3, 1]},
+        {"estimate": [1, 2]},
+        {"estimate": "big"},
+    ],
+)
+def test_values_the_cache_keeps_are_used_only_when_they_are_this_dsreports(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch, spoil: dict[str, Any]
+) -> None:
+    thirty_files_and_a_readme(data)
+    first = written(snap(run, data, catalog), catalog)
+    _, header = _cache_header(catalog)
+    assert header["derived"]["previewable"] == list(range(31)), "every .txt and README.md"
+    assert header["derived"]["estimate"][:2] == [
+        first.meta.size_compressed,
+        first.meta.extra and first.meta.extra["size_compressed_sampled_bytes"],
+    ]
+    _rewrite_cache_header(catalog, {**header, "derived": {**header["derived"], **spoil}})
+    derived = calls_to(monkeypatch, record, "previewable")
+    second = written(snap(run, data, catalog), catalog)
+    assert len(derived) == 2, "made again, for this snapshot and for the cache"
+    assert (second.preview_dir / "README.md").read_text() == "# read me"
+    assert second.meta.size_compressed == first.meta.size_compressed
+    # The cache was saved again, with values made by this dsreport: used from now on.
+    assert _cache_header(catalog)[1]["derived"] == header["derived"]
+    written(snap(run, data, catalog), catalog)
+    assert len(derived) == 2
 
 
 def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_manifest(

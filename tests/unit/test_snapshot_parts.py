@@ -8,6 +8,7 @@ import math
 import os
 import zlib
 from array import array
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,7 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
     cache = hashcache.HashCache()
     cache.add("a", (1, 2, 3, 4), "a" * 64, 5, 6)
     cache.add("b/c\nd", (7, -8, 9, 2**64 - 1), "b" * 64, 0, 0)
+    cache.derived = {"by": "a test", "rows": [1]}
     hashcache.save_cache(path, "/data", cache)
     assert hashcache.load_cache(path, "/data") == cache
     # The paths just walked, when they are the cache's, are taken as they are (not decoded).
@@ -336,6 +338,9 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
     for damage in damaged:
         path.write_bytes(damage)
         assert hashcache.load_cache(path, "/data") == hashcache.HashCache()
+    # Derived values that are not an object are dropped; the cache is still used.
+    path.write_bytes(body.replace(b'"derived":{"by":"a test","rows":[1]}', b'"derived":[1,2]'))
+    assert hashcache.load_cache(path, "/data") == replace(cache, derived={})
     # Zeros in the stat columns load, but match no file: no file has inode 0.
     columns_at = paths_at + len(b"a\0b/c\nd\0")
     path.write_bytes(body[:columns_at] + bytes(4 * 8 * 2) + body[columns_at + 4 * 8 * 2 :])
