@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from dsreport.errors import DsreportError
 from dsreport.snapshot.preview import PreviewSettings
 from dsreport.snapshot.processes import as_helper, can_fork, stop_signals_held
+from dsreport.snapshot.walk import inside
 
 if TYPE_CHECKING:
     from dsreport.snapshot.record import SnapshotRequest
@@ -69,11 +70,6 @@ class Plan:
     def parent_ids(self) -> tuple[str, ...]:
         """The parents' ids, in merge order."""
         return tuple(p.id for p in self.parents)
-
-
-def inside(path: str, folder: str) -> bool:
-    """True when the real path *path* is *folder* or inside it."""
-    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def make_plan(req: SnapshotRequest) -> Plan:

@@ -58,9 +58,9 @@ from dsreport.snapshot.hashcache import (
     save_cache,
 )
 from dsreport.snapshot.hashing import Hashing, open_recorded
-from dsreport.snapshot.planner import Plan, Planning, inside
+from dsreport.snapshot.planner import Plan, Planning
 from dsreport.snapshot.preview import PREVIEWABLE_RULE, previewable, write_previews
-from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, walk_tree
+from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, inside, walk_tree
 from dsreport.textsafe import safe_text
 
 # This process never imports pydantic (a sixth of a second): the planner loads the catalog.

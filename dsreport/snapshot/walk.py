@@ -375,7 +375,7 @@ def _walk_folders(
         column.frombytes(zeros)
 
 
-def _inside(path: str, root: str) -> bool:
+def inside(path: str, root: str) -> bool:
     """True when the real path *path* is *root* or inside it."""
     return path == root or path.startswith(root.rstrip("/") + "/")
 
@@ -401,10 +401,10 @@ def _follow_link(
     except OSError as exc:
         skipped.append(Skipped(path, f"symlink that cannot be resolved ({exc.strerror or exc})"))
         return
-    if not _inside(target, real_root):
+    if not inside(target, real_root):
         skipped.append(Skipped(path, f"symlink to {shown}, outside the data folder: not followed"))
         return
-    if any(_inside(target, os.path.realpath(s)) for s in skip):
+    if any(inside(target, os.path.realpath(s)) for s in skip):
         skipped.append(Skipped(path, f"symlink to {shown}, inside the catalog: not followed"))
         return
     try:
