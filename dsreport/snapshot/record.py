@@ -69,7 +69,7 @@ if TYPE_CHECKING:
     from dsreport.diff import Changes
 
 _T = TypeVar("_T")
-_Made = tuple[int, list["Entry"], "Changes", bytes]
+_Made = tuple[int, list[Entry], "Changes", bytes]
 """What :func:`_manifest` makes: the number of files recorded, the preview candidates' entries,
 the changes from the parents and the manifest."""
 CHANGES_SHOWN = 10
@@ -436,12 +436,11 @@ class _Parents:
             read_manifest_bytes,
         )
 
-        self._cache = scan.cache
+        self._cache = cache = scan.cache
         self._contents: list[dict[str, Entry]] | None = None
         self.as_cached: tuple[bytes, list[str]] | None = None
         """The parent's manifest and its origins, when it is the cache's rows with them."""
-        cache = scan.cache
-        if len(where.parents) == 1 and cache.path is scan.walk.paths:
+        if len(where.parents) == 1 and scan.cache_holds_walk:
             try:
                 data = read_manifest_bytes(where.parents[0].manifest)
             except ManifestUnreadable:
@@ -532,9 +531,8 @@ class _Derived:
 def _derived(scan: _Scan) -> _Derived | None:
     """The values the loaded cache keeps, when it holds the walk's very paths and they were
     derived as this dsreport derives them (and are well formed); else ``None``."""
-    cache, n = scan.cache, len(scan.walk.paths)
-    saved = cache.derived
-    if cache.path is not scan.walk.paths or saved.get("by") != _DERIVED_BY:
+    n, saved = len(scan.walk.paths), scan.cache.derived
+    if not scan.cache_holds_walk or saved.get("by") != _DERIVED_BY:
         return None
     rows, est = saved.get("previewable"), saved.get("estimate")
     if type(rows) is not list or set(map(type, rows)) - {int}:
@@ -570,9 +568,9 @@ def _predict(
     samples are then the cache's columns, which are all :func:`_manifest` and
     :meth:`_Estimate.of` read (no sample is taken anew then).
     """
-    cache = scan.cache
-    if cache.path is not scan.walk.paths:
+    if not scan.cache_holds_walk:
         return None
+    cache = scan.cache
     as_cached = Content(
         hashes=cast("list[str | None]", cache.hashes),
         sizes=cache.size,
@@ -586,8 +584,7 @@ def _predict(
         # parent again (every file keeps its origin), its manifest the parent's, unchanged.
         manifest, origins = parents.as_cached
         paths, sizes, hashes = cache.path, cache.size, cache.hashes
-        rows = [i for i in candidates if hashes[i] is not None]
-        chosen = [Entry(paths[i], sizes[i], hashes[i], origins[i]) for i in rows]
+        chosen = [Entry(paths[i], sizes[i], hashes[i], origins[i]) for i in candidates]
         return _Prediction((len(paths), chosen, _no_changes(), manifest), estimate)
     made = _manifest(where, scan.walk, as_cached, parents.contents(), candidates)
     return _Prediction(made, estimate)
@@ -636,6 +633,12 @@ class _Scan:
     cache_file: Path
     cache: HashCache
     hashing: Hashing
+
+    @property
+    def cache_holds_walk(self) -> bool:
+        """True when the loaded cache holds the walk's very paths (row *i* is file *i*): the
+        cache's columns may then stand for the files, as long as their stat holds."""
+        return self.cache.path is self.walk.paths
 
 
 def _start_scan(req: SnapshotRequest) -> _Scan | None:
