@@ -89,7 +89,7 @@ def _hashing(
     walk: Walk, root: str, indices: Sequence[int] | None, cache: CacheIndex | None, jobs: int
 ) -> Hashing:
     """Start hashing the files at *indices* (every file for ``None``)."""
-    batches = make_batches(len(walk) if indices is None else indices)
+    batches = make_batches(len(walk) if indices is None else indices, jobs)
     return Hashing(root, walk, batches, cache, jobs)
 
 

@@ -224,17 +224,26 @@ def test_a_file_shorter_than_its_stat_is_incomplete(tmp_path: Path) -> None:
 
 
 def test_batches_are_ranges_of_rows_or_the_rows_given() -> None:
-    n = 2 * hashing.BATCH_FILES + 3
-    assert hashing.make_batches(n) == [
-        range(0, hashing.BATCH_FILES),
-        range(hashing.BATCH_FILES, 2 * hashing.BATCH_FILES),
-        range(2 * hashing.BATCH_FILES, n),
-    ]
-    rows = list(range(0, 3 * hashing.BATCH_FILES, 2))
-    assert [list(batch) for batch in hashing.make_batches(rows)] == [
-        rows[: hashing.BATCH_FILES],
-        rows[hashing.BATCH_FILES :],
-    ]
+    assert hashing.make_batches(hashing.ONE_BATCH, 2) == [range(hashing.ONE_BATCH)]
+    n = 100_000
+    batches = hashing.make_batches(n, 2)
+    # Consecutive ranges covering every row, big at first, shrinking to the tail size.
+    assert [b.start for b in batches[1:]] == [b.stop for b in batches[:-1]]
+    assert batches[0].start == 0 and batches[-1].stop == n
+    sizes = [len(b) for b in batches]
+    assert sizes[0] == hashing.BATCH_FILES and max(sizes) == hashing.BATCH_FILES
+    assert sizes[:-1] == sorted(sizes[:-1], reverse=True)
+    assert min(sizes[:-1]) == hashing.BATCH_TAIL
+    assert len(batches) < n / 2_000, "few batches: each costs the main process messages"
+    # Each batch is at most a quarter of what is left (two workers): they finish together.
+    left = n
+    for size in sizes[:-1]:
+        assert size <= max(hashing.BATCH_TAIL, left // 4)
+        left -= size
+    rows = list(range(0, 3 * hashing.ONE_BATCH, 2))
+    cut = hashing.make_batches(rows, 2)
+    assert [row for batch in cut for row in batch] == rows
+    assert all(isinstance(batch, list) for batch in cut) and len(cut) > 1
 
 
 def _walk_of(root: Path, names: list[str]) -> Walk:
