@@ -41,6 +41,7 @@ import hashlib
 import os
 import sys
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,21 +113,36 @@ def cache_path(catalog_root: Path, data_real: str) -> Path:
     return catalog_root / PRIVATE_DIR / "hashcache" / f"{key}.bin"
 
 
-def load_cache(path: Path, data_real: str, walked: list[str] | None = None) -> HashCache:
+def load_cache(
+    path: Path,
+    data_real: str,
+    walked: list[str] | None = None,
+    *,
+    ready: Callable[[HashCache], None] | None = None,
+) -> HashCache:
     """The cache of *data_real*; empty when there is none, or it is damaged or another's.
 
     *walked* is the list of paths just walked: when the cache holds the same paths (the common
     case of an unchanged tree), that very list is its :attr:`HashCache.path` (compared as
     bytes, not decoded: the caller must not change it afterwards).
+
+    *ready*, when given, is called with the cache once it is checked whole and its paths and
+    stat columns are loaded, but before its hashes are (their hundred thousand strings are
+    most of the loading): the workers that stat the files can start first.
     """
+    cache, text = _read(path, data_real, walked) or (HashCache(), "")
+    if ready is not None:
+        ready(cache)
+    cache.hashes = [text[i : i + 64] for i in range(0, len(text), 64)]
+    return cache
+
+
+def _read(path: Path, data_real: str, walked: list[str] | None) -> tuple[HashCache, str] | None:
+    """:func:`_parse` of the file *path*; ``None`` when it cannot be read or is damaged."""
     try:
-        data = path.read_bytes()
-    except OSError:
-        return HashCache()
-    try:
-        return _parse(data, data_real, walked) or HashCache()
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError, orjson.JSONDecodeError):
-        return HashCache()
+        return _parse(path.read_bytes(), data_real, walked)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError, orjson.JSONDecodeError):
+        return None
 
 
 def _joined(paths: list[str]) -> bytes:
@@ -134,8 +150,9 @@ def _joined(paths: list[str]) -> bytes:
     return ("\0".join(paths) + "\0" if paths else "").encode("utf-8")
 
 
-def _parse(data: bytes, data_real: str, walked: list[str] | None) -> HashCache | None:
-    """The cache in *data*, or ``None`` when it is not a usable cache of *data_real*."""
+def _parse(data: bytes, data_real: str, walked: list[str] | None) -> tuple[HashCache, str] | None:
+    """The cache in *data* without its hashes, and its hashes' hex digits one after the other;
+    ``None`` when it is not a usable cache of *data_real*."""
     if not data.startswith(MAGIC):
         return None
     end = data.index(b"\n", len(MAGIC))
@@ -165,12 +182,11 @@ def _parse(data: bytes, data_real: str, walked: list[str] | None) -> HashCache |
     hex_digests = data[pos:]
     if hex_digests.translate(None, _HEX):
         return None
-    text = hex_digests.decode("ascii")
-    hashes = [text[i : i + 64] for i in range(0, 64 * n, 64)]
     derived = header.get("derived", {})
     if type(derived) is not dict:
         derived = {}
-    return HashCache(path=paths, hashes=hashes, derived=derived, **columns)
+    cache = HashCache(path=paths, hashes=[], derived=derived, **columns)
+    return cache, hex_digests.decode("ascii")
 
 
 def save_cache(path: Path, data_real: str, cache: HashCache) -> None:

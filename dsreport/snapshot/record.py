@@ -656,9 +656,19 @@ def _start_scan(req: SnapshotRequest) -> _Scan | None:
     stamp = clock.stamp()
     walk = walk_tree(data_real, skip=[catalog_real] if inside(catalog_real, data_real) else [])
     cache_file = cache_path(req.catalog, data_real)
-    cache = load_cache(cache_file, data_real, walk.paths)
-    hashing = start_hashing(walk, data_real, cache, req.jobs)
-    return _Scan(data_real, clock, stamp, walk, cache_file, cache, hashing)
+    started: list[Hashing] = []
+
+    def start(cache: HashCache) -> None:
+        started.append(start_hashing(walk, data_real, cache, req.jobs))
+
+    # The workers start as soon as the cache's stat columns are loaded, before its hashes.
+    try:
+        cache = load_cache(cache_file, data_real, walk.paths, ready=start)
+    except BaseException:
+        for hashing in started:
+            hashing.cancel()
+        raise
+    return _Scan(data_real, clock, stamp, walk, cache_file, cache, started[0])
 
 
 def _hash_folder(

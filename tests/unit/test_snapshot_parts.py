@@ -321,6 +321,13 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
     for other in (["a", "b/c\ne"], ["a"], []):
         assert hashcache.load_cache(path, "/data", other) == cache
     assert hashcache.load_cache(path, "/other") == hashcache.HashCache()
+    # The workers may start once the stat columns are loaded, before the hashes (checked
+    # already: a damaged hash would have made the whole cache empty).
+    ready: list[tuple[list[str], list[int], list[str]]] = []
+    loaded = hashcache.load_cache(
+        path, "/data", ready=lambda c: ready.append((list(c.path), list(c.ino), list(c.hashes)))
+    )
+    assert ready == [(["a", "b/c\nd"], [4, 2**64 - 1], [])] and loaded == cache
     body = path.read_bytes()
     damaged = [
         body[:-1],
@@ -346,7 +353,10 @@ def test_the_cache_round_trips_and_refuses_damage(tmp_path: Path) -> None:
     assert all(d != body for d in damaged)
     for damage in damaged:
         path.write_bytes(damage)
-        assert hashcache.load_cache(path, "/data") == hashcache.HashCache()
+        # (The workers start with the cache as it is ready: empty, for a damaged one.)
+        seen: list[hashcache.HashCache] = []
+        assert hashcache.load_cache(path, "/data", ready=seen.append) == hashcache.HashCache()
+        assert seen == [hashcache.HashCache()]
     # Derived values that are not an object are dropped; the cache is still used.
     path.write_bytes(body.replace(b'"derived":{"by":"a test","rows":[1]}', b'"derived":[1,2]'))
     assert hashcache.load_cache(path, "/data") == replace(cache, derived={})
