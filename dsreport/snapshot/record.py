@@ -306,7 +306,16 @@ def _record(
                 if predicted
                 else _manifest(where, walk, content, parents.contents(), candidates)
             )
-        saving = _CacheSave(scan, content, kept_derived=derived is not None)
+        # (The sample columns are complete now: the sample thread is done.)
+        estimate = predicted.estimate if predicted else _Estimate.of(walk, content)
+        # The values the new cache keeps are these when its rows are the walk's (every file
+        # trusted): not derived again.
+        known = (
+            _Derived(candidates, estimate)
+            if with_previews and len(content.cache.path) == len(walk)
+            else None
+        )
+        saving = _CacheSave(scan, content, kept_derived=derived is not None, derived=known)
         with saving:
             if skipped and req.strict:
                 raise DsreportError(
@@ -315,8 +324,6 @@ def _record(
                     file=str(req.data_dir),
                 )
             _print_changes(console, changes, bool(where.parents))
-            # (The sample columns are complete now: the sample thread is done.)
-            estimate = predicted.estimate if predicted else _Estimate.of(walk, content)
             meta = _version_meta(req, where, estimate, console)
             # (The documents are written from dicts in the models' order: no pydantic here.)
             new_dataset = (
@@ -348,20 +355,20 @@ class _CacheSave:
     cache that cannot be saved is not fatal (the next snapshot hashes again): its
     :attr:`problem` is then set, for a warning."""
 
-    def __init__(self, scan: _Scan, content: Content, *, kept_derived: bool) -> None:
+    def __init__(
+        self, scan: _Scan, content: Content, *, kept_derived: bool, derived: _Derived | None
+    ) -> None:
         """*kept_derived*: whether the loaded cache's derived values were usable (an unchanged
-        cache is saved again when they were not)."""
+        cache is saved again when they were not); *derived*: the new cache's derived values,
+        when they are known already (else they are derived from it, in the thread)."""
         self.problem = ""
         fresh = not (content.cache_unchanged and kept_derived)
-        self._task = (
-            Background(partial(self._save, scan.cache_file, scan.root, content.cache))
-            if fresh
-            else nullcontext()
-        )
+        save = partial(self._save, scan.cache_file, scan.root, content.cache, derived)
+        self._task = Background(save) if fresh else nullcontext()
 
-    def _save(self, path: Path, root: str, cache: HashCache) -> None:
+    def _save(self, path: Path, root: str, cache: HashCache, derived: _Derived | None) -> None:
         try:
-            cache.derived = _Derived.of(cache).saved()
+            cache.derived = (derived or _Derived.of(cache)).saved()
             save_cache(path, root, cache)
         except OSError as exc:
             self.problem = f"{exc.strerror or exc} ({exc.filename or path})"

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -835,13 +836,38 @@ def test_values_the_cache_keeps_are_used_only_when_they_are_this_dsreports(
     _rewrite_cache_header(catalog, {**header, "derived": {**header["derived"], **spoil}})
     derived = calls_to(monkeypatch, record, "previewable")
     second = written(snap(run, data, catalog), catalog)
-    assert len(derived) == 2, "made again, for this snapshot and for the cache"
+    # Made again once, for this snapshot: the cache keeps the same (its rows are the walk's).
+    assert len(derived) == 1, "made again, once"
     assert (second.preview_dir / "README.md").read_text() == "# read me"
     assert second.meta.size_compressed == first.meta.size_compressed
     # The cache was saved again, with values made by this dsreport: used from now on.
     assert _cache_header(catalog)[1]["derived"] == header["derived"]
     written(snap(run, data, catalog), catalog)
-    assert len(derived) == 2
+    assert len(derived) == 1
+
+
+def test_a_cache_without_some_files_derives_its_own_values(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # README.md (the walk's row 0) is racy: recorded, not cached. The cache's rows are then
+    # not the walk's, and the values it keeps are derived from its own rows.
+    thirty_files_and_a_readme(data)
+    racy_ns = time.time_ns()  # (the other files are an hour old)
+    os.utime(data / "README.md", ns=(racy_ns, racy_ns))
+    monkeypatch.setattr(content, "is_racy", lambda mtime, stamp: mtime >= racy_ns)
+    first = written(snap(run, data, catalog), catalog)
+    assert (first.preview_dir / "README.md").read_text() == "# read me"
+    _, header = _cache_header(catalog)
+    assert header["count"] == 30
+    assert header["derived"]["previewable"] == list(range(30)), "the cache's rows: no README"
+    monkeypatch.undo()
+    again = snap(run, data, catalog)
+    assert "Hashed 1 file; reused 30 hashes" in again.stdout
+    second = written(again, catalog)
+    assert (second.preview_dir / "README.md").read_text() == "# read me"
+    # Sampled alike: the estimate the cache derived is the one the versions were given.
+    assert second.meta.size_compressed == first.meta.size_compressed
+    assert _cache_header(catalog)[1]["derived"]["previewable"] == list(range(31))
 
 
 def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_manifest(
