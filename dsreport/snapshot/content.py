@@ -38,6 +38,7 @@ from dsreport.snapshot.hashing import (
     CacheIndex,
     Hashing,
     Hits,
+    OnRead,
     ReadFiles,
     Row,
     is_sparse,
@@ -114,10 +115,12 @@ def hash_tree(
     cache: HashCache,
     first: Hashing,
     jobs: int,
+    on_read: OnRead | None = None,
 ) -> Content:
     """Hashes of every file of *walk* (see the module's docstring); *stamp* predates the walk.
 
-    *first* is the first round, from :func:`start_hashing` with the same *cache*.
+    *first* is the first round, from :func:`start_hashing` with the same *cache*; *on_read* is
+    given the files its batches read, as they come (they may yet be read again).
     """
     n = len(walk)
     out = Content(
@@ -128,7 +131,7 @@ def hash_tree(
         cache=HashCache(),
     )
     trusted = bytearray(n)
-    read = _first_round(walk, cache, first, out, trusted)
+    read = _first_round(walk, cache, first, out, trusted, on_read)
     if out.reused == n and first.cache is not None and first.cache.rows is None:
         # Nothing changed since the last snapshot: every hash comes from the cache as it is.
         out.cache, out.cache_unchanged = cache, True
@@ -148,11 +151,16 @@ def sample_files(walk: Walk, root: str, out: Content) -> None:
 
 
 def _first_round(
-    walk: Walk, cache: HashCache, first: Hashing, out: Content, trusted: bytearray
+    walk: Walk,
+    cache: HashCache,
+    first: Hashing,
+    out: Content,
+    trusted: bytearray,
+    on_read: OnRead | None,
 ) -> list[ReadFiles]:
     """Collect the first round: fill in the walk's stat columns and the cached hashes; return
     the files that were read."""
-    read, hits = _collect(first, len(walk), bar=True)
+    read, hits = _collect(first, len(walk), bar=True, on_read=on_read)
     sizes, mtimes, ctimes, inos = walk.sizes, walk.mtimes, walk.ctimes, walk.inos
     for files in read:
         span = files.span()
@@ -288,7 +296,9 @@ def _hash_until_settled(
     out.changed = sorted(walk.paths[i] for i in changed if out.hashes[i] is not None)
 
 
-def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[ReadFiles], Hits]:
+def _collect(
+    hashing: Hashing, files: int, *, bar: bool = False, on_read: OnRead | None = None
+) -> tuple[list[ReadFiles], Hits]:
     """The results of a round; with *bar*, a progress bar of the files (and bytes after it)."""
     done = [0, 0]
 
@@ -302,7 +312,7 @@ def _collect(hashing: Hashing, files: int, *, bar: bool = False) -> tuple[list[R
             done[1] += n_bytes
             advance(n_files)
 
-        return hashing.results(step)
+        return hashing.results(step, on_read)
 
 
 def _sample(walk: Walk, root: str, out: Content) -> None:

@@ -427,6 +427,8 @@ def make_batches(files: int | Sequence[int], jobs: int) -> list[Batch]:
 
 Advance = Callable[[int, int], None]
 """``advance(files, bytes)``: progress, as batches finish."""
+OnRead = Callable[[ReadFiles], None]
+"""``on_read(files)``: the files a batch read, as batches finish (in this process's thread)."""
 
 
 class Hashing:
@@ -490,9 +492,12 @@ class Hashing:
             if self._received == self._sent or isinstance(item, BaseException):
                 self._wake.set()
 
-    def results(self, advance: Advance) -> tuple[list[ReadFiles], Hits]:
+    def results(
+        self, advance: Advance, on_read: OnRead | None = None
+    ) -> tuple[list[ReadFiles], Hits]:
         """Every file's result: the files read, batch by batch, and the runs of cached hashes
-        that hold, in no particular order; ``advance`` is called as batches end.
+        that hold, in no particular order; ``advance`` (and ``on_read``, for batches that read
+        files) is called as batches end.
 
         A round hashed in this process hands its big files to worker processes when there
         are several and more than one job.
@@ -505,11 +510,11 @@ class Hashing:
             try:
                 for batch in self._batches:
                     done = hash_batch(root_fd, self.walk, batch, self.cache, self._jobs > 1)
-                    self._take(done, found, hits, advance)
+                    self._take(done, found, hits, advance, on_read)
                     big += done[2]
                 if len(big) == 1:
                     done = hash_batch(root_fd, self.walk, big, None, False)
-                    self._take(done, found, hits, advance)
+                    self._take(done, found, hits, advance, on_read)
             finally:
                 os.close(root_fd)
             if len(big) <= 1:
@@ -526,17 +531,21 @@ class Hashing:
             for item in arrived:
                 if isinstance(item, BaseException):
                     raise item
-                self._take(item, found, hits, advance)
+                self._take(item, found, hits, advance, on_read)
             if finished:
                 break
         self.close()
         return found, hits
 
     @staticmethod
-    def _take(done: Done, found: list[ReadFiles], hits: Hits, advance: Advance) -> None:
+    def _take(
+        done: Done, found: list[ReadFiles], hits: Hits, advance: Advance, on_read: OnRead | None
+    ) -> None:
         files, runs, _, read = done
         if files.seqs:
             found.append(files)
+            if on_read is not None:
+                on_read(files)
         hits += runs
         advance(len(files.seqs) + sum(run[2] for run in runs), read)
 

@@ -8,12 +8,13 @@ Order matters:
    after the walk gives a racy ``mtime``; start hashing in worker processes (cached hashes of
    files whose stat is unchanged are reused); then take the plan (a mistake in the options
    stops the workers and fails before any output);
-3. collect the hashes; hash again the files that changed while read or whose ``mtime`` is
-   racy, once the clock has moved on; take the compression sample (in a thread, while the
-   manifest is made);
-4. save the new cache in a thread (even when writing the version fails, the work is kept; a
-   cache that cannot be saved is a warning) while the whole version (and, for a new dataset,
-   the dataset) is written into a dot-folder beside its place, then renamed in: an interrupted
+3. collect the hashes (drafting the manifest of a version without parents as they come, or
+   making the version the cache predicts meanwhile); hash again the files that changed while
+   read or whose ``mtime`` is racy, once the clock has moved on;
+4. in a thread, take the compression sample, then save the new cache (even when writing the
+   version fails, the work is kept; a cache that cannot be saved is a warning), while the
+   manifest is made and written and then the whole version (and, for a new dataset, the
+   dataset) is written into a dot-folder beside its place, then renamed in: an interrupted
    snapshot leaves no version behind, and the loader skips dot-folders.
 """
 
@@ -27,6 +28,7 @@ import shutil
 import signal
 import threading
 import time
+from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
@@ -57,7 +59,7 @@ from dsreport.snapshot.hashcache import (
     load_cache,
     save_cache,
 )
-from dsreport.snapshot.hashing import Hashing, open_recorded
+from dsreport.snapshot.hashing import Hashing, ReadFiles, open_recorded
 from dsreport.snapshot.planner import Plan, Planning
 from dsreport.snapshot.preview import PREVIEWABLE_RULE, previewable, write_previews
 from dsreport.snapshot.walk import ROOT_FLAGS, Skipped, Walk, inside, walk_tree
@@ -294,29 +296,32 @@ def _record(
         predicted = _predict(where, scan, parents, candidates, derived)
         if predicted is not None:
             stage.write_manifest(predicted.made[3])
-        walk, content, skipped = _hash_folder(req, scan, console)
+        # A version without parents has its manifest drafted as the workers hash.
+        draft = None if where.parents else _Draft(scan.walk.paths, where.vid)
+        walk, content, skipped = _hash_folder(req, scan, console, draft)
         if not content.cache_unchanged:
             predicted = None
         # The compression sample is taken in a thread (reads and zlib let the GIL go) while the
-        # manifest is made; the new cache, which keeps the samples, is then saved in a thread
-        # while the version is written (even when writing the version fails, the work is kept).
-        with Background(partial(sample_files, walk, scan.root, content)):
+        # manifest is made and written; the thread then saves the new cache, which keeps the
+        # samples, while the version is written (even when writing the version fails, the work
+        # is kept).
+        settling = _CacheSettling(
+            scan,
+            content,
+            predicted.estimate if predicted else None,
+            candidates if with_previews else None,
+            kept_derived=derived is not None,
+        )
+        with settling:
             files, chosen, changes, manifest = (
                 predicted.made
                 if predicted
-                else _manifest(where, walk, content, parents.contents(), candidates)
+                else _manifest(where, walk, content, parents.contents(), candidates, draft)
             )
-        # (The sample columns are complete now: the sample thread is done.)
-        estimate = predicted.estimate if predicted else _Estimate.of(walk, content)
-        # The values the new cache keeps are these when its rows are the walk's (every file
-        # trusted): not derived again.
-        known = (
-            _Derived(candidates, estimate)
-            if with_previews and len(content.cache.path) == len(walk)
-            else None
-        )
-        saving = _CacheSave(scan, content, kept_derived=derived is not None, derived=known)
-        with saving:
+            if not predicted:
+                # Written and flushed to disk meanwhile too (the flush lets the GIL go).
+                stage.write_manifest(manifest)
+            estimate = settling.estimate()
             if skipped and req.strict:
                 raise DsreportError(
                     f"{count(len(skipped), 'entry', 'entries')} of the data folder could not "
@@ -345,40 +350,129 @@ def _record(
                     console.info("Previews: none (turned off)")
 
             folder = stage.commit(new_dataset, meta, manifest, previews, console, started)
-    if saving.problem:
-        console.warn(f"the hash cache could not be saved: {safe_text(saving.problem)}")
+    if settling.problem:
+        console.warn(f"the hash cache could not be saved: {safe_text(settling.problem)}")
     return SnapshotOutcome(where.vid, folder, files, content.reads, content.reused, tuple(skipped))
 
 
-class _CacheSave:
-    """Save the scan's new cache in a thread, if it changed, while inside a ``with`` block. A
+class _CacheSettling:
+    """In a thread, while inside a ``with`` block: take the compression sample of the files
+    read (see :func:`~dsreport.snapshot.content.sample_files`) and the estimate it gives, then
+    save the scan's new cache, which keeps the samples, if it changed. The caller takes the
+    estimate (:meth:`estimate`) as soon as the sample is taken, while the cache is saved. A
     cache that cannot be saved is not fatal (the next snapshot hashes again): its
     :attr:`problem` is then set, for a warning."""
 
     def __init__(
-        self, scan: _Scan, content: Content, *, kept_derived: bool, derived: _Derived | None
+        self,
+        scan: _Scan,
+        content: Content,
+        estimate: _Estimate | None,
+        previewable: list[int] | None,
+        *,
+        kept_derived: bool,
     ) -> None:
-        """*kept_derived*: whether the loaded cache's derived values were usable (an unchanged
-        cache is saved again when they were not); *derived*: the new cache's derived values,
-        when they are known already (else they are derived from it, in the thread)."""
+        """*estimate*: the estimate, if known already (no sample is taken then); *previewable*:
+        the walk's previewable rows, if known; *kept_derived*: whether the loaded cache's
+        derived values were usable (an unchanged cache is saved again when they were not)."""
         self.problem = ""
+        self._estimate = estimate
+        self._sampled = threading.Event()
         fresh = not (content.cache_unchanged and kept_derived)
-        save = partial(self._save, scan.cache_file, scan.root, content.cache, derived)
-        self._task = Background(save) if fresh else nullcontext()
+        self._task = Background(partial(self._run, scan, content, previewable, fresh))
 
-    def _save(self, path: Path, root: str, cache: HashCache, derived: _Derived | None) -> None:
+    def _run(
+        self, scan: _Scan, content: Content, previewable: list[int] | None, fresh: bool
+    ) -> None:
+        walk = scan.walk
         try:
-            cache.derived = (derived or _Derived.of(cache)).saved()
-            save_cache(path, root, cache)
+            sample_files(walk, scan.root, content)
+            if self._estimate is None:
+                self._estimate = _Estimate.of(walk, content)
+        finally:
+            self._sampled.set()
+        if not fresh:
+            return
+        cache = content.cache
+        # The values the new cache keeps are the snapshot's when its rows are the walk's (every
+        # file trusted): not derived again.
+        derived = (
+            _Derived(previewable, self._estimate)
+            if previewable is not None and len(cache.path) == len(walk)
+            else _Derived.of(cache)
+        )
+        try:
+            cache.derived = derived.saved()
+            save_cache(scan.cache_file, scan.root, cache)
         except OSError as exc:
-            self.problem = f"{exc.strerror or exc} ({exc.filename or path})"
+            self.problem = f"{exc.strerror or exc} ({exc.filename or scan.cache_file})"
 
-    def __enter__(self) -> _CacheSave:
+    def estimate(self) -> _Estimate:
+        """The estimated compressed size of the files recorded, once the sample is taken
+        (raises what taking it raised)."""
+        self._sampled.wait()
+        if self._estimate is None:
+            self._task.wait()  # (raises what the thread raised)
+            raise RuntimeError("the compression sample ended without an estimate")
+        return self._estimate
+
+    def __enter__(self) -> _CacheSettling:
         self._task.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._task.__exit__(*exc)
+
+
+class _Draft:
+    """The manifest of a version without parents, drafted while the workers hash (the main
+    process only waits for them then): the lines of each batch read, as it comes. It is the
+    manifest if every file is recorded as drafted (the common case: a first snapshot)."""
+
+    def __init__(self, paths: list[str], vid: str) -> None:
+        self._paths = paths
+        self._vid = vid
+        self._blocks: dict[int, tuple[int, list[str | None], array[int], bytes]] = {}
+        """The lines of files *start* to *stop* - 1 (by *start*): stop, hashes, sizes, lines."""
+
+    def read(self, files: ReadFiles) -> None:
+        """Draft the lines of *files*, run of rows by run of rows, when all were read."""
+        if files.errors:
+            return
+        seqs = files.seqs
+        if files.span() is not None:  # (most often: one run)
+            self._draft(seqs[0], files.hashes, files.sizes)
+            return
+        start = 0
+        for k in range(1, len(seqs) + 1):
+            if k == len(seqs) or seqs[k] != seqs[k - 1] + 1:
+                self._draft(seqs[start], files.hashes[start:k], files.sizes[start:k])
+                start = k
+
+    def _draft(self, start: int, hashes: list[str | None], sizes: array[int]) -> None:
+        from dsreport.catalog.write import file_manifest_bytes
+
+        stop = start + len(hashes)
+        paths = self._paths[start:stop]
+        digests = cast("list[str]", hashes)
+        lines = file_manifest_bytes(paths, sizes, digests, [self._vid] * len(paths))
+        self._blocks[start] = (stop, hashes, sizes, lines)
+
+    def manifest(self, content: Content) -> bytes | None:
+        """The manifest of the files as *content* records them, if the drafts are all of it
+        and each holds every file with the size and hash recorded; else ``None``."""
+        pieces = []
+        at = 0
+        while at < len(content.hashes):
+            block = self._blocks.get(at)
+            if block is None:
+                return None
+            stop, hashes, sizes, lines = block
+            if content.hashes[at:stop] != hashes or content.sizes[at:stop] != sizes:
+                return None
+            pieces.append(lines)
+            at = stop
+        return b"".join(pieces)
 
 
 def _manifest(
@@ -387,9 +481,11 @@ def _manifest(
     content: Content,
     parents: list[dict[str, Entry]],
     candidates: list[int],
+    draft: _Draft | None = None,
 ) -> _Made:
     """The new version's number of files, the entries of the files at the rows *candidates*
-    (those recorded), its changes from the parents and its manifest."""
+    (those recorded), its changes from the parents and its manifest (the *draft*'s, when it
+    holds)."""
     from dsreport.catalog.write import assign_origins, file_manifest_bytes, manifest_bytes
     from dsreport.diff import Changes, changes_on_same_paths, compute_changes, merge_contents
 
@@ -420,7 +516,7 @@ def _manifest(
         # and the manifest is made from the columns, with no entry per file.
         chosen = _Recorded.of_rows(walk, content, rows).entries(where.vid)
         changes = Changes(tuple(recorded.paths), (), (), sum(recorded.sizes))
-        manifest = file_manifest_bytes(
+        manifest = (draft and draft.manifest(content)) or file_manifest_bytes(
             recorded.paths, recorded.sizes, recorded.hashes, [where.vid] * len(recorded.paths)
         )
     return len(recorded.paths), chosen, changes, manifest
@@ -679,12 +775,16 @@ def _start_scan(req: SnapshotRequest) -> _Scan | None:
 
 
 def _hash_folder(
-    req: SnapshotRequest, scan: _Scan, console: Console
+    req: SnapshotRequest, scan: _Scan, console: Console, draft: _Draft | None
 ) -> tuple[Walk, Content, list[Skipped]]:
-    """Finish hashing the data folder; report what is skipped."""
+    """Finish hashing the data folder (giving the *draft* the files read as they come); report
+    what is skipped."""
     walk, data_real = scan.walk, scan.root
     console.info(f"Found {count(len(walk), 'file')} in {count(len(walk.folders), 'folder')}")
-    content = hash_tree(walk, data_real, scan.clock, scan.stamp, scan.cache, scan.hashing, req.jobs)
+    on_read = draft.read if draft is not None else None
+    content = hash_tree(
+        walk, data_real, scan.clock, scan.stamp, scan.cache, scan.hashing, req.jobs, on_read
+    )
     console.info(
         f"Hashed {count(content.reads, 'file')}; "
         f"reused {count(content.reused, 'hash', 'hashes')} from the cache "

@@ -134,15 +134,34 @@ def test_manifest_equals_sha256sum_line_for_line(run: Run, data: Path, catalog: 
     assert [row["size"] for row in rows] == [(data / row["path"]).stat().st_size for row in rows]
 
 
-def test_many_files_are_hashed_by_worker_processes(run: Run, data: Path, catalog: Path) -> None:
+def drafts(monkeypatch: pytest.MonkeyPatch) -> list[bytes | None]:
+    """What the drafts of manifests made while hashing give (``None``: not kept)."""
+    made: list[bytes | None] = []
+    manifest_of = record._Draft.manifest
+
+    def spied(self: record._Draft, content: Any) -> bytes | None:
+        made.append(manifest_of(self, content))
+        return made[-1]
+
+    monkeypatch.setattr(record._Draft, "manifest", spied)
+    return made
+
+
+def test_many_files_are_hashed_by_worker_processes(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # More than one batch (512 files), and files big enough to travel alone (8 MiB): the pool.
     write(data, {f"d{i % 7}/f{i:04d}.txt": f"file {i}\n" * (i % 5) for i in range(1100)})
     write(data, {"big/one.bin": os.urandom(9 << 20), "big/two.bin": os.urandom(8 << 20)})
     age(data)
     calls = hashing.hash_calls
+    drafted = drafts(monkeypatch)
     version = written(snap(run, data, catalog, "--jobs", "2"), catalog)
     assert hashing.hash_calls == calls, "hashed in worker processes, not in this one"
     assert as_sha256sum(version) == sha256sum(data)
+    # The manifest was drafted batch by batch as the workers hashed (the big files, sent
+    # alone, leave holes in their batches), and kept.
+    assert drafted == [(version.manifest_path).read_bytes()]
 
 
 def test_big_files_among_few_are_hashed_by_workers_one_each(
@@ -263,11 +282,13 @@ def test_a_file_changed_while_hashed_is_hashed_again(
         return result
 
     monkeypatch.setattr(hashing, "read_into_hash", changing)
+    drafted = drafts(monkeypatch)
     result = snap(run, data, catalog, "--jobs", "1")
     assert "note: live.csv changed while it was being hashed: hashed again" in result.stdout
     rows = {row["path"]: row for row in manifest(written(result, catalog))}
     assert rows["live.csv"]["hash"] == sha(b"a,b\n1,2\n3,4\n")
     assert rows["live.csv"]["size"] == 12
+    assert drafted == [None], "the draft, with the first hash read, was not kept"
 
 
 def test_a_file_that_keeps_changing_is_reported_and_not_recorded(

@@ -20,8 +20,9 @@ from dsreport.diff import entry_changed
 from dsreport.fsutil import Background
 from dsreport.globs import compile_globs
 from dsreport.model import Entry, PreviewSection
-from dsreport.snapshot import compressed, hashcache, hashing, plan, preview, walk
+from dsreport.snapshot import compressed, hashcache, hashing, plan, preview, record, walk
 from dsreport.snapshot.clock import is_racy
+from dsreport.snapshot.content import Content
 from dsreport.snapshot.walk import Folder, Walk, _classify
 
 # --- globs ----------------------------------------------------------------------------------
@@ -302,6 +303,38 @@ def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Pat
         assert row[1] == hashlib.sha256(bytes(hashing.BIG_FILE)).hexdigest()
     finally:
         os.close(fd)
+
+
+def test_a_manifest_drafted_batch_by_batch_is_kept_only_when_it_holds() -> None:
+    paths = [f"d/{i:02d}.txt" for i in range(10)]
+    digests = [hashlib.sha256(p.encode()).hexdigest() for p in paths]
+    sizes = array("Q", range(10, 20))
+    vid = "f" * 32
+
+    def read(rows: list[int]) -> hashing.ReadFiles:
+        return hashing.ReadFiles.of([(i, digests[i], sizes[i], 1, 2, 3, True, None) for i in rows])
+
+    def content(hashes: list[str | None]) -> Content:
+        n = len(hashes)
+        return Content(
+            hashes, sizes, array("Q", bytes(8 * n)), array("Q", bytes(8 * n)), hashcache.HashCache()
+        )
+
+    expected = manifest_bytes(Entry(p, sizes[i], digests[i], vid) for i, p in enumerate(paths))
+    draft = record._Draft(paths, vid)
+    # Batches come back in any order; one has a hole (a big file sent alone, back later).
+    for rows in ([6, 7, 8, 9], [0, 1, 3, 4, 5], [2]):
+        draft.read(read(rows))
+    assert draft.manifest(content(list(digests))) == expected
+    # A file read again to another hash, or not recorded: the draft is not the manifest.
+    assert draft.manifest(content([*digests[:4], "0" * 64, *digests[5:]])) is None
+    assert draft.manifest(content([*digests[:9], None])) is None
+    # A batch with a file that could not be read is not drafted.
+    partial = record._Draft(paths, vid)
+    partial.read(read(list(range(5))))
+    failed = read(list(range(5, 10)))
+    partial.read(failed._replace(errors={0: "cannot read it"}))
+    assert partial.manifest(content(list(digests))) is None
 
 
 # --- the hash cache -------------------------------------------------------------------------
