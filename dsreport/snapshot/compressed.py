@@ -49,20 +49,32 @@ def sample_fraction(total_bytes: int) -> float:
     return min(1.0, (BUDGET_BASE + total_bytes * BUDGET_SHARE) / total_bytes)
 
 
+def path_crcs(paths: Sequence[str]) -> list[int]:
+    """The CRC-32 of each path (UTF-8): its phase, times 2**32 (see :func:`files_to_sample`)."""
+    return list(map(zlib.crc32, map(str.encode, paths)))
+
+
 def files_to_sample(
-    rows: Sequence[int], paths: Sequence[str], sizes: Sequence[int], fraction: float
+    rows: Sequence[int],
+    paths: Sequence[str],
+    sizes: Sequence[int],
+    fraction: float,
+    crcs: Sequence[int] | None = None,
 ) -> list[tuple[int, float]]:
     """The files at *rows* (in order) that have a chunk in the sample, with their phases.
 
-    A file's phase is the CRC-32 of its path (UTF-8) over 2**32: every run agrees. A file of one
-    chunk is in the sample when its phase is at least ``1 - fraction``: the candidates (those,
-    and the bigger files) are picked out in bulk, so a million small files take no Python step
-    each; :func:`sample_count` then decides.
+    A file's phase is the CRC-32 of its path (UTF-8) over 2**32: every run agrees (*crcs*, when
+    given, are :func:`path_crcs` of *paths*, made beforehand). A file of one chunk is in the
+    sample when its phase is at least ``1 - fraction``: the candidates (those, and the bigger
+    files) are picked out in bulk, so a million small files take no Python step each;
+    :func:`sample_count` then decides.
     """
     every = len(rows) == len(paths)  # (then rows are 0..n-1: the columns serve as they are)
-    row_paths = paths if every else [paths[i] for i in rows]
     row_sizes = sizes if every else [sizes[i] for i in rows]
-    crcs = list(map(zlib.crc32, map(str.encode, row_paths)))
+    if crcs is None:
+        crcs = path_crcs(paths if every else [paths[i] for i in rows])
+    elif not every:
+        crcs = [crcs[i] for i in rows]
     cut = (1 - fraction) * 2**32 - 1  # a little low: sample_count has the last word
     positions = range(len(crcs))
     candidates = set(compress(positions, map(ge, crcs, repeat(cut))))

@@ -141,12 +141,13 @@ def hash_tree(
     return out
 
 
-def sample_files(walk: Walk, root: str, out: Content) -> None:
+def sample_files(walk: Walk, root: str, out: Content, crcs: Sequence[int] | None = None) -> None:
     """Once *out* is settled by :func:`hash_tree`: take the compression sample of the files
-    read, then make the new cache (:attr:`Content.cache`), which keeps the samples."""
+    read, then make the new cache (:attr:`Content.cache`), which keeps the samples. *crcs*:
+    :func:`~dsreport.snapshot.compressed.path_crcs` of the walk's paths, if made already."""
     if out.cache_unchanged:
         return
-    _sample(walk, root, out)
+    _sample(walk, root, out, crcs)
     out.cache = _trusted_cache(walk, out, out.trusted)
 
 
@@ -315,13 +316,13 @@ def _collect(
         return hashing.results(step, on_read)
 
 
-def _sample(walk: Walk, root: str, out: Content) -> None:
+def _sample(walk: Walk, root: str, out: Content, crcs: Sequence[int] | None) -> None:
     """Take the compression sample of the files read, as they were hashed: a file that changed
     since is left unsampled (the estimate is only an estimate)."""
     fraction = sample_fraction(sum(compress(out.sizes, out.hashes)))  # (the files recorded)
     root_fd = os.open(root, ROOT_FLAGS)
     try:
-        for i, phase in files_to_sample(out.read, walk.paths, out.sizes, fraction):
+        for i, phase in files_to_sample(out.read, walk.paths, out.sizes, fraction, crcs):
             try:
                 fd, st = open_recorded(root_fd, walk, i)
             except OSError:

@@ -49,7 +49,7 @@ from dsreport.entry import Entry
 from dsreport.errors import DsreportError
 from dsreport.fsutil import Background, aside_dir, atomic_write_bytes, fsync_dir
 from dsreport.snapshot.clock import RacyClock
-from dsreport.snapshot.compressed import METHOD, estimate_size
+from dsreport.snapshot.compressed import METHOD, estimate_size, path_crcs
 from dsreport.snapshot.console import Console, count, human_size
 from dsreport.snapshot.content import Content, hash_tree, sample_files, start_hashing
 from dsreport.snapshot.hashcache import (
@@ -296,8 +296,11 @@ def _record(
         predicted = _predict(where, scan, parents, candidates, derived)
         if predicted is not None:
             stage.write_manifest(predicted.made[3])
-        # A version without parents has its manifest drafted as the workers hash.
+        # A version without parents has its manifest drafted as the workers hash. Without a
+        # prediction, files will be read, so the phases of the compression sample are taken
+        # meanwhile too.
         draft = None if where.parents else _Draft(scan.walk.paths, where.vid)
+        crcs = None if predicted else path_crcs(scan.walk.paths)
         walk, content, skipped = _hash_folder(req, scan, console, draft)
         if not content.cache_unchanged:
             predicted = None
@@ -308,6 +311,7 @@ def _record(
         settling = _CacheSettling(
             scan,
             content,
+            crcs,
             predicted.estimate if predicted else None,
             candidates if with_previews else None,
             kept_derived=derived is not None,
@@ -367,26 +371,34 @@ class _CacheSettling:
         self,
         scan: _Scan,
         content: Content,
+        crcs: list[int] | None,
         estimate: _Estimate | None,
         previewable: list[int] | None,
         *,
         kept_derived: bool,
     ) -> None:
-        """*estimate*: the estimate, if known already (no sample is taken then); *previewable*:
+        """*crcs*: the phases of the walk's paths, if made already (see
+        :func:`~dsreport.snapshot.content.sample_files`); *estimate*: the estimate, if known
+        already (no sample is taken then); *previewable*:
         the walk's previewable rows, if known; *kept_derived*: whether the loaded cache's
         derived values were usable (an unchanged cache is saved again when they were not)."""
         self.problem = ""
         self._estimate = estimate
         self._sampled = threading.Event()
         fresh = not (content.cache_unchanged and kept_derived)
-        self._task = Background(partial(self._run, scan, content, previewable, fresh))
+        self._task = Background(partial(self._run, scan, content, crcs, previewable, fresh))
 
     def _run(
-        self, scan: _Scan, content: Content, previewable: list[int] | None, fresh: bool
+        self,
+        scan: _Scan,
+        content: Content,
+        crcs: list[int] | None,
+        previewable: list[int] | None,
+        fresh: bool,
     ) -> None:
         walk = scan.walk
         try:
-            sample_files(walk, scan.root, content)
+            sample_files(walk, scan.root, content, crcs)
             if self._estimate is None:
                 self._estimate = _Estimate.of(walk, content)
         finally:

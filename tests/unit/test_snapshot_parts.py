@@ -158,6 +158,9 @@ def test_the_files_to_sample_are_those_with_a_sampled_chunk(
             if compressed.sample_count(sizes[i], fraction, phase):
                 expected.append((i, phase))
         assert compressed.files_to_sample(rows, paths, sizes, fraction) == expected
+        # The same with the phases made beforehand (while the files are hashed).
+        crcs = compressed.path_crcs(paths)
+        assert compressed.files_to_sample(rows, paths, sizes, fraction, crcs) == expected
 
 
 def test_holes_of_a_sparse_file_are_sampled_as_zeros_without_reading(tmp_path: Path) -> None:
