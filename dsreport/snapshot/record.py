@@ -379,9 +379,9 @@ class _CacheSettling:
     ) -> None:
         """*crcs*: the phases of the walk's paths, if made already (see
         :func:`~dsreport.snapshot.content.sample_files`); *estimate*: the estimate, if known
-        already (no sample is taken then); *previewable*:
-        the walk's previewable rows, if known; *kept_derived*: whether the loaded cache's
-        derived values were usable (an unchanged cache is saved again when they were not)."""
+        already (no sample is taken then); *previewable*: the walk's previewable rows, if
+        known; *kept_derived*: whether the loaded cache's derived values were usable (an
+        unchanged cache is saved again when they were not)."""
         self.problem = ""
         self._estimate = estimate
         self._sampled = threading.Event()
