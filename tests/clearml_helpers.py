@@ -105,12 +105,21 @@ def clean_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]
     return env
 
 
+SDK_CONFIG = "sdk { development { vcs_repo_detect_async: false } }\n"
+"""The SDK's configuration for its scripts: its repository detection runs in a thread by
+default, which reloads the task and sets its script while ``Dataset.add_files`` reads it (seen
+failing once, with ``task.data.script`` None); run at once, it cannot race."""
+
+
 def start_script(name: str, work: Path, *args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """Run an SDK script of ``tests/clearml_sdk`` in *work* (a copy, outside any git checkout:
-    the SDK's repository detection races with ``add_files`` inside one)."""
+    the SDK's repository detection races with ``add_files`` inside one), with
+    :data:`SDK_CONFIG`."""
     work.mkdir(parents=True, exist_ok=True)
     script = work / name
     shutil.copy(SDK_SCRIPTS / name, script)
+    (work / "clearml.conf").write_text(SDK_CONFIG)
+    env = {**env, "CLEARML_CONFIG_FILE": str(work / "clearml.conf")}
     with open(work / "log.txt", "w") as log:  # the child keeps its own descriptor
         return subprocess.Popen(
             [sys.executable, str(script), str(work), *args],
