@@ -126,9 +126,10 @@ def load_cache(
     case of an unchanged tree), that very list is its :attr:`HashCache.path` (compared as
     bytes, not decoded: the caller must not change it afterwards).
 
-    *ready*, when given, is called with the cache once it is checked whole and its paths and
-    stat columns are loaded, but before its hashes are (their hundred thousand strings are
-    most of the loading): the workers that stat the files can start first.
+    *ready*, when given, is called once with the cache, once it is checked whole and its
+    paths and stat columns are loaded but before its hashes are (their hundred thousand strings
+    are most of the loading), so that the workers that stat the files can start first; with an
+    empty cache when there is none, or it is damaged or another's.
     """
     cache, text = _read(path, data_real, walked) or (HashCache(), "")
     if ready is not None:

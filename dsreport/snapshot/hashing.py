@@ -49,8 +49,10 @@ FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CL
 """How files are opened: never through a symlink, never blocking on a FIFO."""
 BIG_FILE = 8 << 20
 """Files at least this big are hashed alone, a batch each (by the workers, when there are some)."""
-BATCH_FILES = 4096
-"""Files per batch, at most (see :func:`make_batches`)."""
+BATCH_FILES = 512
+"""Files per batch, at most, when they are to be read (see :func:`make_batches`)."""
+STAT_BATCH_FILES = 4096
+"""Files per batch, at most, when their cached hashes should hold (to be stat-ed only)."""
 BATCH_TAIL = 128
 """Files per batch, at least (but for the last one)."""
 ONE_BATCH = 512
@@ -400,20 +402,22 @@ def _work(task: tuple[Batch, bool]) -> Done:
     return hash_batch(_root_fd, _walk, batch, _cache, defer_big)
 
 
-def make_batches(files: int | Sequence[int], jobs: int) -> list[Batch]:
+def make_batches(files: int | Sequence[int], jobs: int, *, most: int = BATCH_FILES) -> list[Batch]:
     """Cut files into batches, in path order, for *jobs* workers: every file of a walk of
     *files* files (as ranges), or the files at the rows given.
 
-    A batch costs the main process a message each way (a tenth of a millisecond of its time,
-    taken from the work it does meanwhile), so batches are big; and each is at most a quarter of
-    what is left per worker, so they shrink towards the end and the workers finish together
-    (at most :data:`BATCH_FILES`, at least :data:`BATCH_TAIL`).
+    Up to :data:`ONE_BATCH` files make one batch (hashed in this process). Else a batch holds
+    at most *most* files, and at most half of what each worker has left, so that batches shrink
+    towards the end and the workers finish together (down to :data:`BATCH_TAIL`). A batch costs
+    the main process a message each way, about a tenth of a millisecond taken from the work it
+    does meanwhile: next to reading files that is nothing, but a round that should only stat
+    them (an unchanged folder) takes batches of :data:`STAT_BATCH_FILES`.
     """
     n = files if isinstance(files, int) else len(files)
     sizes = []
     left = n
     while left > 0:
-        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(BATCH_FILES, left // (2 * jobs)))
+        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(most, left // (2 * jobs)))
         sizes.append(min(size, left))
         left -= sizes[-1]
     batches: list[Batch] = []
@@ -460,8 +464,12 @@ class Hashing:
         self._jobs = jobs
         if jobs > 1 and len(batches) > 1:
             self._start()
-            for batch in batches:
-                self._send(batch, True)
+            try:
+                for batch in batches:
+                    self._send(batch, True)
+            except BaseException:
+                self.cancel()
+                raise
 
     def _start(self) -> None:
         with stop_signals_held():

@@ -296,11 +296,12 @@ def _record(
         predicted = _predict(where, scan, parents, candidates, derived)
         if predicted is not None:
             stage.write_manifest(predicted.made[3])
-        # A version without parents has its manifest drafted as the workers hash. Without a
-        # prediction, files will be read, so the phases of the compression sample are taken
+        # Without a cache every file is read: the manifest of a version without parents is
+        # drafted as the workers hash, and the phases of the compression sample are taken
         # meanwhile too.
-        draft = None if where.parents else _Draft(scan.walk.paths, where.vid)
-        crcs = None if predicted else path_crcs(scan.walk.paths)
+        no_cache = not scan.cache.path
+        draft = _Draft(scan.walk.paths, where.vid) if no_cache and not where.parents else None
+        crcs = path_crcs(scan.walk.paths) if no_cache else None
         walk, content, skipped = _hash_folder(req, scan, console, draft)
         if not content.cache_unchanged:
             predicted = None
@@ -317,6 +318,12 @@ def _record(
             kept_derived=derived is not None,
         )
         with settling:
+            if skipped and req.strict:
+                raise DsreportError(
+                    f"{count(len(skipped), 'entry', 'entries')} of the data folder could not "
+                    "be recorded (listed above); nothing was written (--strict)",
+                    file=str(req.data_dir),
+                )
             files, chosen, changes, manifest = (
                 predicted.made
                 if predicted
@@ -326,12 +333,6 @@ def _record(
                 # Written and flushed to disk meanwhile too (the flush lets the GIL go).
                 stage.write_manifest(manifest)
             estimate = settling.estimate()
-            if skipped and req.strict:
-                raise DsreportError(
-                    f"{count(len(skipped), 'entry', 'entries')} of the data folder could not "
-                    "be recorded (listed above); nothing was written (--strict)",
-                    file=str(req.data_dir),
-                )
             _print_changes(console, changes, bool(where.parents))
             meta = _version_meta(req, where, estimate, console)
             # (The documents are written from dicts in the models' order: no pydantic here.)
@@ -437,9 +438,10 @@ class _CacheSettling:
 
 
 class _Draft:
-    """The manifest of a version without parents, drafted while the workers hash (the main
-    process only waits for them then): the lines of each batch read, as it comes. It is the
-    manifest if every file is recorded as drafted (the common case: a first snapshot)."""
+    """The manifest of a version without parents, drafted while the files are hashed (the main
+    process mostly waits for the workers then): the lines of each batch read, as it comes. It
+    is the manifest if every file is recorded as drafted (most often, when there is no cache:
+    files found unchanged in the cache are not drafted)."""
 
     def __init__(self, paths: list[str], vid: str) -> None:
         self._paths = paths
@@ -464,6 +466,8 @@ class _Draft:
     def _draft(self, start: int, hashes: list[str | None], sizes: array[int]) -> None:
         from dsreport.catalog.write import file_manifest_bytes
 
+        if None in hashes:  # (a batch that read every file has every hash)
+            return
         stop = start + len(hashes)
         paths = self._paths[start:stop]
         digests = cast("list[str]", hashes)
@@ -472,11 +476,13 @@ class _Draft:
 
     def manifest(self, content: Content) -> bytes | None:
         """The manifest of the files as *content* records them, if the drafts are all of it
-        and each holds every file with the size and hash recorded; else ``None``."""
+        and each holds every file with the size and hash recorded; else ``None``. (Ask once:
+        the drafts are let go.)"""
+        blocks, self._blocks = self._blocks, {}
         pieces = []
         at = 0
         while at < len(content.hashes):
-            block = self._blocks.get(at)
+            block = blocks.get(at)
             if block is None:
                 return None
             stop, hashes, sizes, lines = block

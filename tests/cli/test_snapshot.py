@@ -815,8 +815,10 @@ def test_an_unchanged_folder_keeps_the_version_predicted_by_the_cache(
     (data / "f07.txt").write_text("changed")
     age(data / "f07.txt")
     made.clear()
+    drafted = drafts(monkeypatch)
     third = snap(run, data, catalog)
     assert len(made) == 2, "predicted, then made from what the workers found"
+    assert drafted == [], "no draft: files found unchanged in the cache are not drafted"
     assert as_sha256sum(written(third, catalog)) == sha256sum(data)
     assert "Changes from nothing (no parent): 31 added" in third.stdout
 
@@ -889,6 +891,22 @@ def test_a_cache_without_some_files_derives_its_own_values(
     # Sampled alike: the estimate the cache derived is the one the versions were given.
     assert second.meta.size_compressed == first.meta.size_compressed
     assert _cache_header(catalog)[1]["derived"]["previewable"] == list(range(31))
+
+
+def test_a_failure_while_sampling_fails_the_snapshot_and_writes_nothing(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sample is taken in a thread while the manifest is written: what it raises is raised
+    # here (not a hang, not a version without its estimate), and the version is not written.
+    write(data, {"a.txt": "a", "b.txt": "b"})
+
+    def broken(*args: Any) -> None:
+        raise ZeroDivisionError("a bug in the sample")
+
+    monkeypatch.setattr(record, "sample_files", broken)
+    with pytest.raises(ZeroDivisionError, match="a bug in the sample"):
+        snap(run, data, catalog)
+    assert not any(catalog.glob("*pets*")), "nothing written, nothing left aside"
 
 
 def test_a_child_of_the_version_the_cache_holds_is_made_without_parsing_its_manifest(

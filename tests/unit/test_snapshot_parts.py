@@ -227,25 +227,26 @@ def test_a_file_shorter_than_its_stat_is_incomplete(tmp_path: Path) -> None:
         os.close(fd)
 
 
-def test_batches_are_ranges_of_rows_or_the_rows_given() -> None:
-    assert hashing.make_batches(hashing.ONE_BATCH, 2) == [range(hashing.ONE_BATCH)]
+@pytest.mark.parametrize("most", [hashing.BATCH_FILES, hashing.STAT_BATCH_FILES])
+def test_batches_are_ranges_of_rows_or_the_rows_given(most: int) -> None:
+    assert hashing.make_batches(hashing.ONE_BATCH, 2, most=most) == [range(hashing.ONE_BATCH)]
     n = 100_000
-    batches = hashing.make_batches(n, 2)
+    batches = hashing.make_batches(n, 2, most=most)
     # Consecutive ranges covering every row, big at first, shrinking to the tail size.
     assert [b.start for b in batches[1:]] == [b.stop for b in batches[:-1]]
     assert batches[0].start == 0 and batches[-1].stop == n
     sizes = [len(b) for b in batches]
-    assert sizes[0] == hashing.BATCH_FILES and max(sizes) == hashing.BATCH_FILES
+    assert sizes[0] == most and max(sizes) == most
     assert sizes[:-1] == sorted(sizes[:-1], reverse=True)
     assert min(sizes[:-1]) == hashing.BATCH_TAIL
-    assert len(batches) < n / 2_000, "few batches: each costs the main process messages"
+    assert len(batches) < 2 * n / most + 40, "few batches: each costs the main process messages"
     # Each batch is at most a quarter of what is left (two workers): they finish together.
     left = n
     for size in sizes[:-1]:
         assert size <= max(hashing.BATCH_TAIL, left // 4)
         left -= size
     rows = list(range(0, 3 * hashing.ONE_BATCH, 2))
-    cut = hashing.make_batches(rows, 2)
+    cut = hashing.make_batches(rows, 2, most=most)
     assert [row for batch in cut for row in batch] == rows
     assert all(isinstance(batch, list) for batch in cut) and len(cut) > 1
 
@@ -324,14 +325,20 @@ def test_a_manifest_drafted_batch_by_batch_is_kept_only_when_it_holds() -> None:
         )
 
     expected = manifest_bytes(Entry(p, sizes[i], digests[i], vid) for i, p in enumerate(paths))
-    draft = record._Draft(paths, vid)
-    # Batches come back in any order; one has a hole (a big file sent alone, back later).
-    for rows in ([6, 7, 8, 9], [0, 1, 3, 4, 5], [2]):
-        draft.read(read(rows))
+
+    def drafted() -> record._Draft:
+        draft = record._Draft(paths, vid)
+        # Batches come back in any order; one has a hole (a big file sent alone, back later).
+        for rows in ([6, 7, 8, 9], [0, 1, 3, 4, 5], [2]):
+            draft.read(read(rows))
+        return draft
+
+    draft = drafted()
     assert draft.manifest(content(list(digests))) == expected
+    assert draft.manifest(content(list(digests))) is None, "asked once: the drafts are let go"
     # A file read again to another hash, or not recorded: the draft is not the manifest.
-    assert draft.manifest(content([*digests[:4], "0" * 64, *digests[5:]])) is None
-    assert draft.manifest(content([*digests[:9], None])) is None
+    assert drafted().manifest(content([*digests[:4], "0" * 64, *digests[5:]])) is None
+    assert drafted().manifest(content([*digests[:9], None])) is None
     # A batch with a file that could not be read is not drafted.
     partial = record._Draft(paths, vid)
     partial.read(read(list(range(5))))
