@@ -35,8 +35,6 @@ from dsreport.snapshot.compressed import files_to_sample, sample_file, sample_fr
 from dsreport.snapshot.console import human_size
 from dsreport.snapshot.hashcache import HashCache
 from dsreport.snapshot.hashing import (
-    BATCH_FILES,
-    STAT_BATCH_FILES,
     CacheIndex,
     Hashing,
     Hits,
@@ -91,10 +89,8 @@ class Content:
 def _hashing(
     walk: Walk, root: str, indices: Sequence[int] | None, cache: CacheIndex | None, jobs: int
 ) -> Hashing:
-    """Start hashing the files at *indices* (every file for ``None``); with the cache of the
-    walk's very paths, in the big batches of files expected to be stat-ed only."""
-    most = STAT_BATCH_FILES if cache is not None and cache.rows is None else BATCH_FILES
-    batches = make_batches(len(walk) if indices is None else indices, jobs, most=most)
+    """Start hashing the files at *indices* (every file for ``None``)."""
+    batches = make_batches(len(walk) if indices is None else indices, jobs)
     return Hashing(root, walk, batches, cache, jobs)
 
 

@@ -35,6 +35,7 @@ import os
 import stat
 import threading
 from array import array
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
@@ -49,10 +50,12 @@ FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CL
 """How files are opened: never through a symlink, never blocking on a FIFO."""
 BIG_FILE = 8 << 20
 """Files at least this big are hashed alone, a batch each (by the workers, when there are some)."""
-BATCH_FILES = 512
-"""Files per batch, at most, when they are to be read (see :func:`make_batches`)."""
-STAT_BATCH_FILES = 4096
-"""Files per batch, at most, when their cached hashes should hold (to be stat-ed only)."""
+BATCH_FILES = 4096
+"""Files per batch, at most (see :func:`make_batches`)."""
+BATCH_BYTES = 256 << 20
+"""Bytes read per batch, at most: past them, the rest of the batch is handed back unread (and
+sent again), so that big files do not make batches of many gigabytes between two steps of the
+progress bar."""
 BATCH_TAIL = 128
 """Files per batch, at least (but for the last one)."""
 ONE_BATCH = 512
@@ -322,21 +325,28 @@ def _cached_row(dir_fd: int, name: str, j: int | None, cache: CacheIndex) -> int
     return -1
 
 
-Done = tuple[ReadFiles, Hits, list[int], int]
+Done = tuple[ReadFiles, Hits, list[int], int, Batch]
 """A batch's outcome: the files read, the cached hashes that hold, the big files handed back
-unread, the bytes read."""
+unread, the bytes read, and the rest of the batch handed back unread (past ``most_bytes``)."""
 
 
 def hash_batch(
-    root_fd: int, walk: Walk, batch: Batch, cache: CacheIndex | None, defer_big: bool
+    root_fd: int,
+    walk: Walk,
+    batch: Batch,
+    cache: CacheIndex | None,
+    defer_big: bool,
+    most_bytes: int = BATCH_BYTES,
 ) -> Done:
     """Hash the files of *walk* at *batch* (folders relative to the data folder's descriptor).
 
-    With *cache*, a file whose stat is the cached one is not read (it is among the hits).
+    With *cache*, a file whose stat is the cached one is not read (it is among the hits). Once
+    *most_bytes* are read, the rest of the batch is handed back unread.
     """
     rows: list[Row] = []
     hits: Hits = []
     big: list[int] = []
+    rest: Batch = []
     read = 0
     run = [-2, -2, 0]
     folder_of, names, paths = walk.folder, walk.names, walk.paths
@@ -372,10 +382,13 @@ def hash_batch(
                 continue
             read += row[2]
             rows.append(row)
+            if read >= most_bytes:
+                rest = batch[batch.index(i) + 1 :]  # (rows are unique in a batch)
+                break
     finally:
         if dir_fd >= 0:
             os.close(dir_fd)
-    return ReadFiles.of(rows), hits, big, read
+    return ReadFiles.of(rows), hits, big, read, rest
 
 
 _root_fd = -1
@@ -395,29 +408,28 @@ def _worker_start(root: str, walk: Walk, cache: CacheIndex | None) -> None:
     _walk, _cache = walk, cache
 
 
-def _work(task: tuple[Batch, bool]) -> Done:
+def _work(task: tuple[Batch, bool, int]) -> Done:
     """Worker entry: hash a batch."""
-    batch, defer_big = task
+    batch, defer_big, most_bytes = task
     assert _walk is not None
-    return hash_batch(_root_fd, _walk, batch, _cache, defer_big)
+    return hash_batch(_root_fd, _walk, batch, _cache, defer_big, most_bytes)
 
 
-def make_batches(files: int | Sequence[int], jobs: int, *, most: int = BATCH_FILES) -> list[Batch]:
+def make_batches(files: int | Sequence[int], jobs: int) -> list[Batch]:
     """Cut files into batches, in path order, for *jobs* workers: every file of a walk of
     *files* files (as ranges), or the files at the rows given.
 
     Up to :data:`ONE_BATCH` files make one batch (hashed in this process). Else a batch holds
-    at most *most* files, and at most half of what each worker has left, so that batches shrink
-    towards the end and the workers finish together (down to :data:`BATCH_TAIL`). A batch costs
-    the main process a message each way, about a tenth of a millisecond taken from the work it
-    does meanwhile: next to reading files that is nothing, but a round that should only stat
-    them (an unchanged folder) takes batches of :data:`STAT_BATCH_FILES`.
+    at most :data:`BATCH_FILES` files (and, as read, :data:`BATCH_BYTES`), and at most half of
+    what each worker has left, so that batches shrink towards the end and the workers finish
+    together (down to :data:`BATCH_TAIL`). A batch costs the main process a message each way,
+    about a tenth of a millisecond taken from the work it does meanwhile: batches are big.
     """
     n = files if isinstance(files, int) else len(files)
     sizes = []
     left = n
     while left > 0:
-        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(most, left // (2 * jobs)))
+        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(BATCH_FILES, left // (2 * jobs)))
         sizes.append(min(size, left))
         left -= sizes[-1]
     batches: list[Batch] = []
@@ -462,6 +474,7 @@ class Hashing:
         self._received = 0
         self._wake = threading.Event()
         self._jobs = jobs
+        self._most_bytes = BATCH_BYTES
         if jobs > 1 and len(batches) > 1:
             self._start()
             try:
@@ -481,14 +494,16 @@ class Hashing:
         assert self._pool is not None
         with self._lock:
             self._sent += 1
-        self._pool.apply_async(
-            _work, ((batch, defer_big),), callback=self._finished, error_callback=self._arrive
-        )
+        task = (batch, defer_big, self._most_bytes)
+        self._pool.apply_async(_work, (task,), callback=self._finished, error_callback=self._arrive)
 
     def _finished(self, done: Done) -> None:
-        """(In the pool's result thread.) Send the big files back alone, then pass it on."""
+        """(In the pool's result thread.) Send the big files back alone, and the rest of the
+        batch again, then pass it on."""
         for i in done[2]:
             self._send([i], False)
+        if done[4]:
+            self._send(done[4], True)
         self._arrive(done)
 
     def _arrive(self, item: Done | BaseException) -> None:
@@ -514,14 +529,20 @@ class Hashing:
         hits: Hits = []
         if self._pool is None:
             big: list[int] = []
+            todo = deque(self._batches)
             root_fd = os.open(self.root, ROOT_FLAGS)
             try:
-                for batch in self._batches:
-                    done = hash_batch(root_fd, self.walk, batch, self.cache, self._jobs > 1)
+                while todo:
+                    batch = todo.popleft()
+                    done = hash_batch(
+                        root_fd, self.walk, batch, self.cache, self._jobs > 1, self._most_bytes
+                    )
                     self._take(done, found, hits, advance, on_read)
                     big += done[2]
+                    if done[4]:
+                        todo.appendleft(done[4])
                 if len(big) == 1:
-                    done = hash_batch(root_fd, self.walk, big, None, False)
+                    done = hash_batch(root_fd, self.walk, big, None, False, self._most_bytes)
                     self._take(done, found, hits, advance, on_read)
             finally:
                 os.close(root_fd)
@@ -549,7 +570,7 @@ class Hashing:
     def _take(
         done: Done, found: list[ReadFiles], hits: Hits, advance: Advance, on_read: OnRead | None
     ) -> None:
-        files, runs, _, read = done
+        files, runs, _, read, _ = done
         if files.seqs:
             found.append(files)
             if on_read is not None:

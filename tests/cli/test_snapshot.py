@@ -164,6 +164,24 @@ def test_many_files_are_hashed_by_worker_processes(
     assert drafted == [(version.manifest_path).read_bytes()]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_batch_reads_so_many_bytes_then_hands_back_its_rest(
+    run: Run, data: Path, catalog: Path, monkeypatch: pytest.MonkeyPatch, jobs: str
+) -> None:
+    # So that big files do not make batches of many gigabytes between two steps of progress:
+    # here every batch stops after 2 KB, and what is left of it is hashed in another.
+    write(data, {f"d{i % 3}/f{i:04d}.txt": f"file {i}\n" * 100 for i in range(700)})
+    age(data)
+    monkeypatch.setattr(hashing, "BATCH_BYTES", 2000)
+    calls = hashing.hash_calls
+    result = snap(run, data, catalog, "--jobs", jobs)
+    assert "Hashed 700 files; reused 0 hashes" in result.stdout
+    version = written(result, catalog)
+    assert as_sha256sum(version) == sha256sum(data)
+    if jobs == "2":
+        assert hashing.hash_calls == calls, "hashed in worker processes, not in this one"
+
+
 def test_big_files_among_few_are_hashed_by_workers_one_each(
     run: Run, data: Path, catalog: Path
 ) -> None:

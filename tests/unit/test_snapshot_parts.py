@@ -227,26 +227,25 @@ def test_a_file_shorter_than_its_stat_is_incomplete(tmp_path: Path) -> None:
         os.close(fd)
 
 
-@pytest.mark.parametrize("most", [hashing.BATCH_FILES, hashing.STAT_BATCH_FILES])
-def test_batches_are_ranges_of_rows_or_the_rows_given(most: int) -> None:
-    assert hashing.make_batches(hashing.ONE_BATCH, 2, most=most) == [range(hashing.ONE_BATCH)]
+def test_batches_are_ranges_of_rows_or_the_rows_given() -> None:
+    assert hashing.make_batches(hashing.ONE_BATCH, 2) == [range(hashing.ONE_BATCH)]
     n = 100_000
-    batches = hashing.make_batches(n, 2, most=most)
+    batches = hashing.make_batches(n, 2)
     # Consecutive ranges covering every row, big at first, shrinking to the tail size.
     assert [b.start for b in batches[1:]] == [b.stop for b in batches[:-1]]
     assert batches[0].start == 0 and batches[-1].stop == n
     sizes = [len(b) for b in batches]
-    assert sizes[0] == most and max(sizes) == most
+    assert sizes[0] == hashing.BATCH_FILES and max(sizes) == hashing.BATCH_FILES
     assert sizes[:-1] == sorted(sizes[:-1], reverse=True)
     assert min(sizes[:-1]) == hashing.BATCH_TAIL
-    assert len(batches) < 2 * n / most + 40, "few batches: each costs the main process messages"
+    assert len(batches) < n / 2_000, "few batches: each costs the main process messages"
     # Each batch is at most a quarter of what is left (two workers): they finish together.
     left = n
     for size in sizes[:-1]:
         assert size <= max(hashing.BATCH_TAIL, left // 4)
         left -= size
     rows = list(range(0, 3 * hashing.ONE_BATCH, 2))
-    cut = hashing.make_batches(rows, 2, most=most)
+    cut = hashing.make_batches(rows, 2)
     assert [row for batch in cut for row in batch] == rows
     assert all(isinstance(batch, list) for batch in cut) and len(cut) > 1
 
@@ -289,9 +288,9 @@ def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Pat
     walk = _walk_of(tmp_path, ["a", "b", "big", "small", "z"])
     fd = os.open(tmp_path, os.O_RDONLY)
     try:
-        files, hits, big, read = hashing.hash_batch(fd, walk, range(5), cache, True)
+        files, hits, big, read, rest = hashing.hash_batch(fd, walk, range(5), cache, True)
         assert big == [2]
-        assert read == 1
+        assert read == 1 and rest == []
         [small] = (hashing.Hashed(*row) for row in files.rows())
         assert small.hash == hashlib.sha256(b"s").hexdigest() and small.steady
         assert small.seq == 3
@@ -305,6 +304,12 @@ def test_big_files_are_handed_back_unread_and_cached_hashes_reused(tmp_path: Pat
         # Without deferring, the big file is read.
         [row] = hashing.hash_batch(fd, walk, [2], None, False)[0].rows()
         assert row[1] == hashlib.sha256(bytes(hashing.BIG_FILE)).hexdigest()
+        # Past the bytes a batch may read, the rest of it is handed back unread.
+        files, hits, big, read, rest = hashing.hash_batch(fd, walk, range(5), None, False, 1)
+        assert [r[0] for r in files.rows()] == [0] and read == len(b"same")
+        assert rest == range(1, 5) and hits == big == []
+        files, _, _, read, rest = hashing.hash_batch(fd, walk, [2, 3, 4], None, False, 1)
+        assert read == hashing.BIG_FILE and rest == [3, 4]
     finally:
         os.close(fd)
 
