@@ -19,7 +19,8 @@ file swapped for a symlink or a FIFO after the walk is never followed nor waited
 
 Sizes are not known before the workers stat the files, so a worker hands back, unread, the files
 of :data:`BIG_FILE` or more that it finds in a batch: each is then sent alone, and big files share
-the workers instead of queueing behind one.
+the workers instead of queueing behind one. Likewise a worker that has read :data:`BATCH_BYTES`
+hands back the rest of its batch, sent again: a batch is bounded in bytes as well as in files.
 
 Sparse files are read efficiently: holes found with ``SEEK_DATA``/``SEEK_HOLE`` are hashed as
 zeros without being read.
