@@ -175,6 +175,15 @@ def test_origins_of_file_lines_are_those_the_parser_finds(
     assert origins_of_file_lines(other, paths, sizes, hashes) is None
 
 
+def test_a_path_holding_the_origin_key_does_not_fool_the_origins_of_file_lines() -> None:
+    # A quote in a path is escaped in the manifest: the key's text inside a path is not a key.
+    paths = ['a"origin":"evil', 'b/"origin":"x"}', "c"]
+    sizes, hashes, origins = [1, 2, 3], ["a" * 64, "b" * 64, "c" * 64], ["v1", "v2", "v3"]
+    data = write.file_manifest_bytes(paths, sizes, hashes, origins)
+    assert b'\\"origin\\":\\"evil' in data
+    assert origins_of_file_lines(data, paths, sizes, hashes) == origins
+
+
 # --- origins and changes --------------------------------------------------------------------
 
 _small_path = st.sampled_from(["a", "b", "c/d", "é"])
