@@ -427,18 +427,14 @@ def make_batches(files: int | Sequence[int], jobs: int) -> list[Batch]:
     about a tenth of a millisecond taken from the work it does meanwhile: batches are big.
     """
     n = files if isinstance(files, int) else len(files)
-    sizes = []
-    left = n
-    while left > 0:
-        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(BATCH_FILES, left // (2 * jobs)))
-        sizes.append(min(size, left))
-        left -= sizes[-1]
     batches: list[Batch] = []
     start = 0
-    for size in sizes:
-        rows = range(start, start + size)
-        batches.append(rows if isinstance(files, int) else files[rows.start : rows.stop])
-        start += size
+    while start < n:
+        left = n - start
+        size = n if n <= ONE_BATCH else max(BATCH_TAIL, min(BATCH_FILES, left // (2 * jobs)))
+        stop = start + min(size, left)
+        batches.append(range(start, stop) if isinstance(files, int) else files[start:stop])
+        start = stop
     return batches
 
 
