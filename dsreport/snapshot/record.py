@@ -31,7 +31,7 @@ import time
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -354,7 +354,7 @@ def _record(
                 else:
                     console.info("Previews: none (turned off)")
 
-            folder = stage.commit(new_dataset, meta, manifest, previews, console, started)
+            folder = stage.commit(new_dataset, meta, previews, console, started)
     if settling.problem:
         console.warn(f"the hash cache could not be saved: {safe_text(settling.problem)}")
     return SnapshotOutcome(where.vid, folder, files, content.reads, content.reused, tuple(skipped))
@@ -879,8 +879,6 @@ class _VersionStage:
         self.final = self.dataset_dir / "versions" / where.vid
         self.new_dataset = not where.exists
         self.stage: Path | None = None
-        self._manifest: bytes | None = None
-        """The manifest bytes written, if any."""
 
     def __enter__(self) -> _VersionStage:
         self.stage = aside_dir(self.dataset_dir if self.new_dataset else self.final)
@@ -898,35 +896,27 @@ class _VersionStage:
         return self.stage / "versions" / self.final.name if self.new_dataset else self.stage
 
     def write_manifest(self, manifest: bytes) -> None:
-        """Write (and flush to disk) the manifest now."""
+        """Write (and flush to disk) the manifest, before :meth:`commit` (again, when the one
+        written first is not the version's after all)."""
         atomic_write_bytes(self.version_dir / "manifest.jsonl", manifest)
-        self._manifest = manifest
 
     def commit(
         self,
         new_dataset: dict[str, Any] | None,
         meta: dict[str, Any],
-        manifest: bytes,
         previews: Callable[[Path], None],
         console: Console,
         started: float,
     ) -> Path:
-        """Write the rest of the version, then rename it in; return its folder."""
+        """Write the rest of the version (its manifest is written already: see
+        :meth:`write_manifest`), then rename it in; return its folder."""
         from dsreport.catalog.write import document_bytes
 
         assert self.stage is not None
         version_dir = self.version_dir
         if new_dataset is not None:
             atomic_write_bytes(self.stage / "dataset.json", document_bytes(new_dataset))
-        # The manifest (unless it is written already) is written and flushed to disk while the
-        # previews are made.
-        task = (
-            nullcontext()
-            if manifest is self._manifest
-            else Background(partial(self.write_manifest, manifest))
-        )
-        with task:
-            previews(version_dir / "preview")
+        previews(version_dir / "preview")
         atomic_write_bytes(version_dir / "version.json", document_bytes(meta))
         where = self.dataset_dir if self.new_dataset else self.final
         done = click.style(
